@@ -1,0 +1,83 @@
+# Two commands do all the setup:  `make lab`  and  `make test`.
+# Everything lives in .venv; re-running is quick when pyproject.toml and constraints.txt are unchanged.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+LESSON ?= 01_forward_pass
+PORT   ?= 8888
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: lab test unit notebooks browser present lint bench browser-deps freeze clean help
+
+help:
+	@echo "make lab       set up .venv and open the first lesson in JupyterLab"
+	@echo "make test      set up .venv (with test tools) and run every test"
+	@echo "make present LESSON=02_logistic_cost   serve one lesson as an app (Voila)"
+	@echo "make unit | notebooks | browser | lint | bench   parts of the test run"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; run e.g. make PYTHON=python3.12 ...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamp files make the install step a no-op until the dependency files change.
+$(VENV)/.lab-installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml constraints.txt $(VENV)/.lab-installed
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+lab: $(VENV)/.lab-installed
+	@# no browser is opened where there is no display; the URL (with its token) is printed
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+		--ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.default_url=/lab/tree/lessons/$(LESSON).ipynb \
+		$$( [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ] || echo --no-browser )
+
+present: $(VENV)/.lab-installed
+	@test -f lessons/$(LESSON).ipynb || { echo "no lesson lessons/$(LESSON).ipynb; choose one of:"; ls lessons; exit 2; }
+	$(BIN)/voila lessons/$(LESSON).ipynb --Voila.ip=127.0.0.1 --port=$(PORT) \
+		--theme=light --strip_sources=True \
+		$$( [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ] || echo --no-browser )
+
+# The browser tests need Debian's chromium (playwright's own browser download is not used).
+browser-deps:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium with apt-get ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	else \
+		echo "The browser tests need Chromium at $(CHROMIUM). Install it with:"; \
+		echo "    sudo apt-get install chromium      (Debian/Ubuntu)"; \
+		echo "or point CHROMIUM=/path/to/chromium. Skipping them until then."; \
+	fi
+
+unit: $(VENV)/.test-installed
+	$(BIN)/python -m pytest tests -m "not browser"
+
+notebooks: $(VENV)/.test-installed
+	$(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg lessons notebooks
+
+browser: $(VENV)/.test-installed browser-deps
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests/browser -m browser
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check helpers tests benchmarks lessons notebooks
+
+test: $(VENV)/.test-installed browser-deps
+	$(BIN)/ruff check helpers tests benchmarks lessons notebooks
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		tests lessons notebooks
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python benchmarks/redraw.py
+
+# Refresh the exact versions after changing pyproject.toml (commit constraints.txt).
+freeze: $(VENV)/.test-installed
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

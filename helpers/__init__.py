@@ -1,0 +1,40 @@
+"""Shared helpers for the backpropagation lessons.
+
+Numerics (numpy only) are imported here; drawing (matplotlib) and widgets
+(ipywidgets) are imported from their own modules so the core stays light:
+``from helpers.widgets import Explorer``.
+"""
+
+from .examples import chain_example, office_hours_example, two_two_two_example
+from .gradcheck import max_relative_error, numerical_gradients, relative_error
+from .network import (
+    ACTIVATIONS,
+    COSTS,
+    Gradients,
+    Network,
+    Trace,
+    cost_surface,
+    get_parameter,
+    parameter_names,
+    set_parameter,
+    sigmoid,
+)
+
+__all__ = [
+    "ACTIVATIONS",
+    "COSTS",
+    "Gradients",
+    "Network",
+    "Trace",
+    "chain_example",
+    "cost_surface",
+    "get_parameter",
+    "max_relative_error",
+    "numerical_gradients",
+    "office_hours_example",
+    "parameter_names",
+    "relative_error",
+    "set_parameter",
+    "sigmoid",
+    "two_two_two_example",
+]
