@@ -8,13 +8,15 @@ LESSON ?= 01_forward_pass
 PORT   ?= 8888
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: lab test unit notebooks browser present lint bench browser-deps freeze clean help
+.PHONY: lab test unit notebooks browser present lint bench run-notebooks browser-deps freeze clean help
 
 help:
 	@echo "make lab       set up .venv and open the first lesson in JupyterLab"
 	@echo "make test      set up .venv (with test tools) and run every test"
 	@echo "make present LESSON=02_logistic_cost   serve one lesson as an app (Voila)"
-	@echo "make unit | notebooks | browser | lint | bench   parts of the test run"
+	@echo "make unit | notebooks | browser | lint   parts of the test run"
+	@echo "make run-notebooks   Restart & Run All every notebook, saving outputs (after editing one)"
+	@echo "make bench           print benchmark figures (JSON)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; run e.g. make PYTHON=python3.12 ...")'
@@ -35,7 +37,8 @@ lab: $(VENV)/.lab-installed
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
 		--ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url=/lab/tree/lessons/$(LESSON).ipynb \
-		$$( [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ] || echo --no-browser )
+		$$( [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ] || echo --no-browser ) \
+		$$( [ "$$(id -u)" != 0 ] || echo --allow-root )
 
 present: $(VENV)/.lab-installed
 	@test -f lessons/$(LESSON).ipynb || { echo "no lesson lessons/$(LESSON).ipynb; choose one of:"; ls lessons; exit 2; }
@@ -71,6 +74,10 @@ test: $(VENV)/.test-installed browser-deps
 	$(BIN)/ruff check helpers tests benchmarks tools lessons notebooks
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		tests lessons notebooks
+
+# Restart & Run All of every notebook, saving outputs in place (do this after editing a lesson).
+run-notebooks: $(VENV)/.test-installed
+	$(BIN)/python tools/run_notebooks.py
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/redraw.py
