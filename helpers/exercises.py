@@ -111,10 +111,15 @@ def _format(value):
     return f"{value:.4g}".replace("-", "−")
 
 
+def _within(value, target, rel_tol, abs_tol):
+    """|value - target| <= max(rel_tol |target|, abs_tol): the tolerance is relative to the answer."""
+    return abs(value - target) <= max(rel_tol * abs(target), abs_tol)
+
+
 def check_numeric(text, answer, rel_tol=0.01, abs_tol=1e-3, mistakes=()):
     """Compare a typed answer with the computed one. Returns ``(ok, message)``.
 
-    ``ok`` when |typed - answer| <= max(rel_tol |answer|, abs_tol) (as math.isclose).
+    ``ok`` when |typed - answer| <= max(rel_tol |answer|, abs_tol).
     ``mistakes`` is a sequence of ``(value, message)``: known wrong answers (e.g. the
     log10 version of a cost) that earn a specific explanation instead of "not quite".
     Never raises for anything typed.
@@ -125,14 +130,14 @@ def check_numeric(text, answer, rel_tol=0.01, abs_tol=1e-3, mistakes=()):
     except AnswerFormatError as error:
         return False, str(error)
 
-    if math.isclose(value, answer, rel_tol=rel_tol, abs_tol=abs_tol):
+    if _within(value, answer, rel_tol, abs_tol):
         return True, f"Correct: {_format(answer)}."
     for wrong_value, explanation in mistakes:
-        if math.isclose(value, float(wrong_value), rel_tol=rel_tol, abs_tol=abs_tol):
+        if _within(value, float(wrong_value), rel_tol, abs_tol):
             return False, explanation
-    if answer != 0 and math.isclose(-value, answer, rel_tol=rel_tol, abs_tol=abs_tol):
+    if answer != 0 and _within(-value, answer, rel_tol, abs_tol):
         return False, "The size is right but the sign is wrong."
-    if math.isclose(value, answer, rel_tol=10 * rel_tol, abs_tol=10 * abs_tol):
+    if _within(value, answer, 10 * rel_tol, 10 * abs_tol):
         return False, (
             f"Close, but not within the tolerance (±{_format(max(rel_tol * abs(answer), abs_tol))}). "
             "Keep at least three significant digits in the intermediate steps."

@@ -1,0 +1,273 @@
+"""Static figures for the lessons (matplotlib only; the live views are in draw.py).
+
+Every function returns a ``matplotlib.figure.Figure`` built without pyplot, so
+nothing is displayed or kept alive behind the lesson's back; ``show(fig)`` puts
+it in the notebook as a PNG with a text description, which looks the same in
+JupyterLab (any matplotlib backend), on GitHub and in nbconvert HTML.
+
+Colours and sizes come from ``helpers.style`` (colour-blind-safe Okabe-Ito
+palette); fonts are a notch larger than the live views, because these figures
+are read, not glanced at.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+from matplotlib import rc_context
+from matplotlib.figure import Figure
+
+from . import style as _style
+from .network import sigmoid, softplus
+
+__all__ = [
+    "log_base_figure",
+    "logistic_cost_figure",
+    "png_bytes",
+    "show",
+    "sigmoid_figure",
+    "squared_vs_logistic_figure",
+    "wiggle_figure",
+]
+
+#: Static figures are read closely: fonts this much larger than the live views.
+FONT_SCALE = 1.3
+
+
+def _rc():
+    s = _style.current()
+    return {
+        "font.size": s.font_size * FONT_SCALE,
+        "axes.titlesize": s.title_size * FONT_SCALE,
+        "axes.labelsize": s.font_size * FONT_SCALE,
+        "xtick.labelsize": s.tick_size * FONT_SCALE,
+        "ytick.labelsize": s.tick_size * FONT_SCALE,
+        "legend.fontsize": s.font_size * FONT_SCALE * 0.9,
+        "lines.linewidth": max(2.5, s.line_width),
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+
+
+def _colours():
+    s = _style.current()
+    return s.cycle  # blue, vermillion, bluish green, orange, reddish purple, sky blue
+
+
+def _new_figure(n_panels, width_per_panel=5.6, height=4.4):
+    """A figure with n side-by-side axes, sized from the current style."""
+    with rc_context(_rc()):
+        fig = Figure(figsize=(width_per_panel * n_panels, height), dpi=_style.current().dpi, layout="constrained")
+        axes = fig.subplots(1, n_panels, squeeze=False)[0]
+    return fig, list(axes)
+
+
+def _mark(ax, x, y, label, colour, offset=(12, -18)):
+    ax.plot([x], [y], "o", color=colour, markersize=10, markeredgecolor="black", zorder=5)
+    ax.annotate(label, (x, y), xytext=offset, textcoords="offset points", color="black")
+
+
+# ---------------------------------------------------------------------------
+# Lesson 01: the sigmoid
+# ---------------------------------------------------------------------------
+
+
+def sigmoid_figure(marks=(), show_derivative=True, a_range=(-6.0, 6.0)):
+    """The logistic sigmoid beside tanh, and (optionally) their derivatives.
+
+    ``marks``: ``(a, label)`` pairs drawn as points on the sigmoid (and on its
+    derivative), e.g. the example's a1 or a saturated a = 4.
+    """
+    blue, vermillion, green, *_ = _colours()
+    a = np.linspace(*a_range, 401)
+    with rc_context(_rc()):
+        fig, axes = _new_figure(2 if show_derivative else 1)
+        ax = axes[0]
+        ax.axhline(0, color="grey", linewidth=1)
+        ax.axhline(1, color="grey", linewidth=1, linestyle=":")
+        ax.axhline(-1, color="grey", linewidth=1, linestyle=":")
+        ax.plot(a, sigmoid(a), color=blue, label="sigmoid σ(a): between 0 and 1")
+        ax.plot(a, np.tanh(a), color=vermillion, linestyle="--", label="tanh(a): between −1 and 1")
+        ax.set_xlabel("a (the neuron's input)")
+        ax.set_ylabel("z = f(a)")
+        ax.set_title("Activation functions")
+        ax.set_ylim(-1.15, 1.15)
+        ax.legend(loc="lower right")
+        for value, label in marks:
+            _mark(ax, value, float(sigmoid(value)), label, green)
+        if show_derivative:
+            ax = axes[1]
+            s = sigmoid(a)
+            ax.plot(a, s * (1 - s), color=blue, label="σ'(a) = σ(a)(1 − σ(a))")
+            ax.plot(a, 1 - np.tanh(a) ** 2, color=vermillion, linestyle="--", label="tanh'(a) = 1 − tanh²(a)")
+            ax.set_xlabel("a")
+            ax.set_ylabel("slope f'(a)")
+            ax.set_title("Their slopes: flat far from 0")
+            ax.set_ylim(0, 1.1)
+            ax.legend(loc="upper left")
+            for value, label in marks:
+                sv = float(sigmoid(value))
+                _mark(ax, value, sv * (1 - sv), label, green, offset=(12, 10))
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Lesson 02: the logistic cost
+# ---------------------------------------------------------------------------
+
+_Y_HAT = np.linspace(0.001, 0.999, 999)
+
+
+def logistic_cost_figure(y_hat=None, y=1):
+    """E = −ln(ŷ) for y = 1 and E = −ln(1 − ŷ) for y = 0, against ŷ.
+
+    ``y_hat`` (optional): mark the example's prediction on the curve of target ``y``.
+    """
+    blue, vermillion, green, *_ = _colours()
+    with rc_context(_rc()):
+        fig, (ax,) = _new_figure(1, width_per_panel=7.5)
+        ax.plot(_Y_HAT, -np.log(_Y_HAT), color=blue, label="y = 1:  E = −ln(ŷ)")
+        ax.plot(_Y_HAT, -np.log(1 - _Y_HAT), color=vermillion, linestyle="--", label="y = 0:  E = −ln(1 − ŷ)")
+        ax.set_xlabel("ŷ (the network's output)")
+        ax.set_ylabel("cost E")
+        ax.set_title("Logistic cost: 0 when right, steep when confidently wrong")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 5)
+        ax.legend(loc="upper center")
+        if y_hat is not None:
+            cost = -np.log(y_hat) if y == 1 else -np.log(1 - y_hat)
+            _mark(ax, float(y_hat), float(cost), f"ŷ = {y_hat:.3f}, E = {cost:.3f}", green, offset=(-40, 18))
+    return fig
+
+
+def log_base_figure(y_hat=None):
+    """The y = 1 cost with the natural log and with log base 10: same zero, different slope."""
+    blue, vermillion, green, *_ = _colours()
+    ratio = np.log(10)
+    with rc_context(_rc()):
+        fig, (ax,) = _new_figure(1, width_per_panel=7.5)
+        ax.plot(_Y_HAT, -np.log(_Y_HAT), color=blue, label="−ln(ŷ)  (natural log)")
+        ax.plot(_Y_HAT, -np.log10(_Y_HAT), color=vermillion, linestyle="--", label="−log₁₀(ŷ)")
+        ax.set_xlabel("ŷ   (target y = 1)")
+        ax.set_ylabel("cost E")
+        ax.set_title(f"Same minimum; log₁₀ is ln divided by ln 10 = {ratio:.3f}")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 5)
+        ax.legend(loc="upper right")
+        if y_hat is not None:
+            _mark(ax, float(y_hat), float(-np.log(y_hat)), f"{-np.log(y_hat):.3f}", blue, offset=(12, 8))
+            _mark(ax, float(y_hat), float(-np.log10(y_hat)), f"{-np.log10(y_hat):.3f}", vermillion, offset=(12, -4))
+    return fig
+
+
+def squared_vs_logistic_figure(y=1, a_range=(-7.0, 7.0)):
+    """Squared error beside the logistic cost for a sigmoid output, and dE/da for both.
+
+    Plotted against the output's pre-activation a (ŷ = σ(a)). The squared error's
+    gradient carries the factor ŷ(1 − ŷ), so it fades when the output is confidently
+    wrong; the logistic cost's gradient is ŷ − y and does not.
+    """
+    blue, vermillion, *_ = _colours()
+    a = np.linspace(*a_range, 561)
+    y_hat = sigmoid(a)
+    logistic = softplus(a) - y * a  # −[y ln ŷ + (1 − y) ln(1 − ŷ)], computed without log(0)
+    squared = 0.5 * (y_hat - y) ** 2
+    with rc_context(_rc()):
+        fig, (left, right) = _new_figure(2)
+        left.plot(a, logistic, color=blue, label="logistic: −ln ŷ")
+        left.plot(a, squared, color=vermillion, linestyle="--", label="squared: ½(ŷ − y)²")
+        left.set_xlabel("a (output pre-activation), ŷ = σ(a)")
+        left.set_ylabel("cost E")
+        left.set_title(f"Cost, target y = {y}")
+        left.set_ylim(0, 4)
+        left.legend(loc="upper right" if y == 1 else "upper left")
+
+        right.axhline(0, color="grey", linewidth=1)
+        right.plot(a, y_hat - y, color=blue, label="logistic: ŷ − y")
+        right.plot(a, (y_hat - y) * y_hat * (1 - y_hat), color=vermillion, linestyle="--",
+                   label="squared: (ŷ − y)·ŷ(1 − ŷ)")
+        right.set_xlabel("a")
+        right.set_ylabel("dE/da")
+        right.set_title("Slope dE/da: which one fades?")
+        right.set_ylim(-1.1, 1.1)
+        right.legend(loc="lower right" if y == 1 else "upper left")
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Lesson 03: the wiggle check of the chain rule
+# ---------------------------------------------------------------------------
+
+
+def wiggle_figure(function, x0, chain_rule_slope, eps_values=None, xlabel="x", ylabel="f(x)", title=None):
+    """Nudge the input of ``function`` by ε and compare Δ/ε with the chain rule.
+
+    Left: the function near ``x0`` with the tangent line whose slope is
+    ``chain_rule_slope`` and one nudge of the first ε. Right: Δ/ε for each ε
+    (from large to tiny) approaching the chain-rule value.
+    ``function`` takes and returns numpy arrays (vectorised).
+    """
+    blue, vermillion, green, orange, *_ = _colours()
+    eps_values = np.asarray(eps_values if eps_values is not None else np.logspace(0, -6, 13), dtype=float)
+    f0 = float(function(np.asarray(x0, dtype=float)))
+    ratios = (function(x0 + eps_values) - f0) / eps_values
+    span = max(1.5 * float(eps_values[0]), 0.5)
+    x = np.linspace(x0 - span, x0 + span, 301)
+    eps = float(eps_values[0])
+    with rc_context(_rc()):
+        fig, (left, right) = _new_figure(2)
+        left.plot(x, function(x), color=blue, label=ylabel)
+        left.plot(x, f0 + chain_rule_slope * (x - x0), color=vermillion, linestyle="--",
+                  label=f"slope from the chain rule: {chain_rule_slope:.4g}")
+        left.plot([x0, x0 + eps], [f0, f0], color=orange, linewidth=3)
+        left.plot([x0 + eps, x0 + eps], [f0, float(function(np.asarray(x0 + eps)))], color=green, linewidth=3)
+        left.annotate("ε", (x0 + eps / 2, f0), xytext=(0, -22), textcoords="offset points", ha="center",
+                      color=orange)
+        left.annotate("Δ", (x0 + eps, f0), xytext=(8, 6), textcoords="offset points", color=green)
+        _mark(left, x0, f0, f"x = {x0:g}", green, offset=(-70, 10))
+        left.set_xlabel(xlabel)
+        left.set_ylabel(ylabel)
+        left.set_title(title or "Wiggle the input by ε")
+        left.legend(loc="best")
+
+        right.axhline(chain_rule_slope, color=vermillion, linestyle="--", label="chain rule")
+        right.plot(eps_values, ratios, "o-", color=blue, label="Δ/ε measured")
+        right.set_xscale("log")
+        right.invert_xaxis()  # read left to right: smaller and smaller nudges
+        right.set_xlabel("ε (smaller →)")
+        right.set_ylabel("Δ / ε")
+        right.set_title("Δ/ε approaches the chain rule")
+        right.legend(loc="best")
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Putting a figure in the notebook
+# ---------------------------------------------------------------------------
+
+
+def _describe(fig):
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    return "Figure: " + "; ".join(titles) if titles else "Figure"
+
+
+def png_bytes(fig):
+    """The figure rendered as PNG (no timestamps in the metadata, so reruns give equal bytes)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def show(fig, description=None):
+    """Display ``fig`` as a PNG with a text/plain description (deterministic for nbval)."""
+    from IPython.display import display
+
+    data = {
+        "image/png": base64.b64encode(png_bytes(fig)).decode("ascii"),
+        "text/plain": description or _describe(fig),
+    }
+    display(data, raw=True)
