@@ -1,0 +1,589 @@
+"""The explorer's three views, drawn with matplotlib: built once, then updated in place.
+
+    state = compute_state(net, x, y, lr)            # forward, gradients, cost and one step, once per change
+    view = NetworkView(state)                       # or SurfaceView(state, ("w5", "w6")), StepsView(state)
+    view.render(view.update(new_state))             # mutate artists, then blit (or draw when static parts changed)
+
+Every value-dependent artist is *animated*: a full draw paints the static parts (frames, axes, colour
+bar) and keeps them as a background; later changes restore that background and paint only the
+animated artists on top (blitting), which is what keeps a slider move under one video frame.
+Views read sizes and colours from ``helpers.style`` and never import ipywidgets.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch
+
+from . import style as _style
+from .network import Gradients, Network, Trace, cost_surface, get_parameter, parameter_names
+
+__all__ = [
+    "NetworkView",
+    "State",
+    "StepsView",
+    "SurfaceView",
+    "VIEW_KINDS",
+    "compose_png",
+    "compute_state",
+    "fmt",
+    "node_labels",
+]
+
+VIEW_KINDS = ("network", "surface", "steps")
+MINUS = "\u2212"  # a real minus sign: same width as a digit, unlike the hyphen
+
+
+def fmt(value, digits=3, sign=False):
+    """A number rounded for display, with a typographic minus (and a + when ``sign``)."""
+    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+    if float(text.replace("+", "")) == 0:  # never show -0.000
+        text = text.replace("-", "+" if sign else "")
+    return text.replace("-", MINUS)
+
+
+# ---------------------------------------------------------------------------
+# The state every view reads
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class State:
+    """Everything the views show, computed once per change (full precision; views round)."""
+
+    net: Network
+    x: np.ndarray
+    y: np.ndarray
+    lr: float
+    names: dict  # {name: where} from parameter_names, in slider order
+    trace: Trace
+    gradients: Gradients
+    cost: float
+    next_net: Network  # after one gradient-descent step
+    next_trace: Trace
+    next_cost: float
+    values: dict = field(default_factory=dict)  # {name: value}
+    grads: dict = field(default_factory=dict)  # {name: dE/dname}
+    changes: dict = field(default_factory=dict)  # {name: -lr dE/dname}
+    new_values: dict = field(default_factory=dict)  # {name: value after the step}
+
+    @property
+    def y_hat(self):
+        return self.trace.output
+
+    @property
+    def next_y_hat(self):
+        return self.next_trace.output
+
+
+def compute_state(net, x, y, lr, names=None, numbering="by_sender"):
+    """Forward pass, gradients, cost and one step of ``net`` on (x, y), for the views to read."""
+    if names is None:
+        names = parameter_names(net, numbering)
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    gradients = net.gradients(x, y)
+    next_net = net.step(x, y, lr)
+    values = {name: get_parameter(net, where) for name, where in names.items()}
+    grads = {}
+    for name, (kind, layer, row, col) in names.items():
+        grads[name] = float(gradients.weights[layer][row, col] if kind == "weight" else gradients.biases[layer][row])
+    new_values = {name: get_parameter(next_net, where) for name, where in names.items()}
+    return State(
+        net=net,
+        x=x,
+        y=y,
+        lr=float(lr),
+        names=dict(names),
+        trace=net.forward(x),
+        gradients=gradients,
+        cost=net.cost(x, y),
+        next_net=next_net,
+        next_trace=next_net.forward(x),
+        next_cost=next_net.cost(x, y),
+        values=values,
+        grads=grads,
+        changes={name: new_values[name] - values[name] for name in names},
+        new_values=new_values,
+    )
+
+
+def node_labels(layer_sizes):
+    """Names of every neuron: inputs x1.., then (a_k, z_k) numbered across the network as in the
+    office-hours diagram (a1, z1, a2, z2 hidden; a3, y_hat out for a 2-2-1 net). Outputs are y_hat
+    (or y_hat1, y_hat2, ... for several)."""
+    inputs = [f"x{i + 1}" for i in range(layer_sizes[0])]
+    layers = []
+    count = 0
+    for l, size in enumerate(layer_sizes[1:]):
+        is_output = l == len(layer_sizes) - 2
+        names = []
+        for j in range(size):
+            count += 1
+            z_name = ("\u0177" if size == 1 else f"\u0177{j + 1}") if is_output else f"z{count}"
+            names.append((f"a{count}", z_name))
+        layers.append(names)
+    return inputs, layers
+
+
+# ---------------------------------------------------------------------------
+# Blitting: shared by the three views
+# ---------------------------------------------------------------------------
+
+
+class _View:
+    """A figure whose value-dependent artists are animated and repainted by blitting."""
+
+    kind = ""
+
+    def __init__(self, figsize, style):
+        self.style = style or _style.current()
+        self.figure = Figure(figsize=figsize, dpi=self.style.dpi, facecolor="white")
+        FigureCanvasAgg(self.figure)  # headless default; widgets.py swaps in an ipympl canvas
+        self._animated = []
+        self._background = None
+        self.figure.canvas.mpl_connect("draw_event", self._on_draw)
+
+    def _animate(self, artist):
+        artist.set_animated(True)
+        self._animated.append(artist)
+        return artist
+
+    def _on_draw(self, event):
+        # After a full draw: keep the static picture, then paint the animated artists on it.
+        if event.canvas.is_saving():  # savefig draws animated artists itself
+            return
+        self._background = event.canvas.copy_from_bbox(self.figure.bbox)
+        self._paint_animated()
+
+    def _paint_animated(self):
+        for artist in self._animated:
+            if artist.get_visible():
+                self.figure.draw_artist(artist)
+
+    def render(self, how="blit"):
+        """Show the current artists: "full" redraws everything, "blit" repaints animated artists
+        on the kept background, None does nothing. Returns what was done."""
+        canvas = self.figure.canvas
+        if how is None:
+            return None
+        if how == "full" or self._background is None:
+            canvas.draw()
+            return "full"
+        canvas.restore_region(self._background)
+        self._paint_animated()
+        canvas.blit(self.figure.bbox)
+        return "blit"
+
+    def rgba(self):
+        """The current frame as an (h, w, 4) uint8 array."""
+        if self._background is None:
+            self.figure.canvas.draw()
+        return np.asarray(self.figure.canvas.buffer_rgba()).copy()
+
+    def to_png(self):
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=self.figure.dpi)
+        return buffer.getvalue()
+
+
+def compose_png(views, gap=12):
+    """One PNG with the views' current frames side by side (the static image of an explorer)."""
+    from PIL import Image
+
+    frames = [view.rgba() for view in views]
+    height = max(frame.shape[0] for frame in frames)
+    width = sum(frame.shape[1] for frame in frames) + gap * (len(frames) - 1)
+    canvas = np.full((height, width, 4), 255, dtype=np.uint8)
+    left = 0
+    for frame in frames:
+        canvas[: frame.shape[0], left : left + frame.shape[1]] = frame
+        left += frame.shape[1] + gap
+    buffer = io.BytesIO()
+    Image.fromarray(canvas[:, :, :3]).save(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _sign_color(style, value):
+    if value == 0:
+        return style.muted
+    return style.positive if value > 0 else style.negative
+
+
+def _values_key(state):
+    return (tuple(state.values.values()), tuple(state.x.ravel()), tuple(state.y.ravel()))
+
+
+# ---------------------------------------------------------------------------
+# View 1: the network diagram
+# ---------------------------------------------------------------------------
+
+
+class NetworkView(_View):
+    """Nodes show x, or a (before) and z (after the activation); an edge's width shows |w| and its
+    colour the sign of w. With ``show_gradients`` each edge also carries dE/dw, coloured by the way
+    one step moves w (the colour of the change's sign: blue = up, vermillion = down)."""
+
+    kind = "network"
+
+    def __init__(self, state, show_gradients=True, style=None):
+        sizes = state.net.layer_sizes
+        base_style = style or _style.current()
+        width, height = base_style.network_size
+        width *= max(1.0, (len(sizes) - 1) / 2)
+        height *= max(1.0, max(sizes) / 2.5) * (1.12 if any(b is not None for b in state.net.biases) else 1.0)
+        super().__init__((width, height), style)
+        self.show_gradients = show_gradients
+        self._names_by_index = {where: name for name, where in state.names.items()}
+        s = self.style
+
+        ax = self.figure.add_axes((0, 0, 1, 1))
+        ax.set_axis_off()
+        self.axes = ax
+        self.positions = []  # per layer (input first), per neuron: (x, y) in data units
+        for size in sizes:
+            ys = (np.arange(size)[::-1] - (size - 1) / 2) * (2.0 if size == 2 else 1.25)
+            self.positions.append([(float(l), float(v)) for l, v in zip([len(self.positions)] * size, ys)])
+        top = max(p[1] for layer in self.positions for p in layer)
+        x_limits, y_limits = (-0.4, len(sizes) - 1 + 0.4), (-top - 0.55, top + 0.8)
+        ax.set_xlim(*x_limits)
+        ax.set_ylim(*y_limits)
+        # inches per data unit; the figure size is fixed, so offsets computed here stay right at any dpi
+        inch_x = width / (x_limits[1] - x_limits[0])
+        inch_y = height / (y_limits[1] - y_limits[0])
+        gap = (s.edge_width_max / 2 + 2) / 72  # clear of the thickest edge, in inches
+
+        self.edges = {}  # name -> Line2D
+        self.edge_labels = {}  # name -> Text "w1 = 0.100", above the edge
+        self.gradient_labels = {}  # name -> Text "dE/dw1 = ...", below the edge
+        for l, w in enumerate(state.net.weights):
+            n_out, n_in = w.shape
+            for col in range(n_in):
+                for row in range(n_out):
+                    name = self._names_by_index[("weight", l, row, col)]
+                    (x0, y0), (x1, y1) = self.positions[l][col], self.positions[l + 1][row]
+                    line = Line2D([x0, x1], [y0, y1], solid_capstyle="butt", zorder=1)
+                    self.edges[name] = self._animate(ax.add_line(line))
+                    # Labels run along the edge, the weight above it and its gradient below; crossing
+                    # edges get their labels at different points so that they never share a spot.
+                    t = self._label_fraction(col, row, n_in, n_out)
+                    dx, dy = (x1 - x0) * inch_x, (y1 - y0) * inch_y
+                    length = np.hypot(dx, dy)
+                    normal = (-dy / length * gap / inch_x, dx / length * gap / inch_y)
+                    angle = float(np.degrees(np.arctan2(dy, dx)))
+                    px, py = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+                    common = dict(ha="center", rotation=angle, rotation_mode="anchor", zorder=3)
+                    label = ax.text(px + normal[0], py + normal[1], "", va="bottom", fontsize=s.font_size * 0.95,
+                                    color=s.text, **common)
+                    self.edge_labels[name] = self._animate(label)
+                    gradient = ax.text(px - normal[0], py - normal[1], "", va="top", fontsize=s.font_size * 0.88,
+                                       color=s.muted, visible=show_gradients, **common)
+                    self.gradient_labels[name] = self._animate(gradient)
+
+        input_names, layer_names = node_labels(sizes)
+        self.node_names = [input_names] + layer_names
+        self.nodes = []  # per layer, per neuron: Text in a rounded box
+        for layer in self.positions:
+            texts = []
+            for px, py in layer:
+                text = ax.text(
+                    px, py, "", ha="center", va="center", fontsize=s.font_size, color=s.text, zorder=4,
+                    linespacing=1.3,
+                    bbox=dict(boxstyle="round,pad=0.4", facecolor=s.node_face, edgecolor=s.node_edge,
+                              linewidth=s.line_width * 0.6),
+                )
+                texts.append(self._animate(text))
+            self.nodes.append(texts)
+        self.title = self._animate(
+            ax.text(0.5, 0.985, "", transform=ax.transAxes, ha="center", va="top", fontsize=s.title_size,
+                    color=s.text)
+        )
+        legend = "edge width = |w|, colour = sign of w (blue +, vermillion \u2212)"
+        if show_gradients:
+            legend += ";  \u2202E/\u2202w coloured by where a step moves w"
+        ax.text(0.5, 0.012, legend, transform=ax.transAxes, ha="center", va="bottom", fontsize=s.tick_size * 0.9,
+                color=s.muted)
+        self._key = None
+        self.update(state)
+
+    @staticmethod
+    def _label_fraction(col, row, n_in, n_out):
+        if col == row or n_in == 1 or n_out == 1:
+            return 0.5
+        if n_in == 2 and n_out == 2:  # the two diagonals cross mid-way: one label near each end
+            return 0.3 if row > col else 0.7
+        return 0.3 + 0.4 * col / (n_in - 1)
+
+    def edge_width(self, weight):
+        s = self.style
+        return min(s.edge_width_max, s.edge_width_min + s.edge_width_per_unit * abs(weight))
+
+    def sign_color(self, value):
+        return _sign_color(self.style, value)
+
+    def update(self, state):
+        """Set every label, width and colour from ``state``. Returns "blit", or None when nothing
+        this view shows has changed."""
+        key = _values_key(state)
+        if key == self._key:
+            return None
+        self._key = key
+        for name, line in self.edges.items():
+            w = state.values[name]
+            line.set_linewidth(self.edge_width(w))
+            line.set_color(self.sign_color(w))
+            self.edge_labels[name].set_text(f"{name} = {fmt(w)}")
+            g = state.grads[name]
+            gradient = self.gradient_labels[name]
+            gradient.set_text(f"\u2202E/\u2202{name} = {fmt(g, 4)}")
+            gradient.set_color(self.sign_color(-g))  # a step changes w by -lr dE/dw
+
+        for j, text in enumerate(self.nodes[0]):
+            text.set_text(f"{self.node_names[0][j]} = {fmt(state.x[j], 2)}")
+        bias_names = {(where[1], where[2]): name for name, where in state.names.items() if where[0] == "bias"}
+        for l in range(1, len(self.nodes)):
+            for j, text in enumerate(self.nodes[l]):
+                a_name, z_name = self.node_names[l][j]
+                lines = [f"{a_name} = {fmt(state.trace.a[l - 1][j])}", f"{z_name} = {fmt(state.trace.z[l - 1][j])}"]
+                if (l - 1, j) in bias_names:
+                    bias = bias_names[(l - 1, j)]
+                    lines.append(f"{bias} = {fmt(state.values[bias])}")
+                text.set_text("\n".join(lines))
+        targets = ", ".join(fmt(v, 2) for v in state.y.ravel())
+        self.title.set_text(f"y = {targets}     E = {fmt(state.cost, 4)}")
+        return "blit"
+
+
+# ---------------------------------------------------------------------------
+# View 2: the cost surface over two weights
+# ---------------------------------------------------------------------------
+
+
+class SurfaceView(_View):
+    """E over a grid of two weights (all other parameters fixed at their current values), the
+    current point, the direction of steepest descent, where one step lands, and the recent path."""
+
+    kind = "surface"
+
+    def __init__(self, state, pair=("w5", "w6"), limits=None, resolution=81, style=None):
+        super().__init__((style or _style.current()).surface_size, style)
+        s = self.style
+        self.resolution = int(resolution)
+        self.axes = self.figure.add_axes((0.15, 0.15, 0.62, 0.74))
+        self.colorbar_axes = self.figure.add_axes((0.82, 0.15, 0.04, 0.74))
+        self.image = self._animate(
+            self.axes.imshow(np.zeros((2, 2)), origin="lower", aspect="auto", cmap=s.cmap, interpolation="bilinear",
+                             norm=Normalize(0, 1), zorder=0)
+        )
+        self.colorbar = self.figure.colorbar(self.image, cax=self.colorbar_axes, extend="both")
+        self.colorbar.set_label("E", fontsize=s.font_size)
+        self.colorbar_axes.tick_params(labelsize=s.tick_size)
+        self.axes.tick_params(labelsize=s.tick_size)
+        ax = self.axes
+        self.path = self._animate(
+            ax.plot([], [], "-", color=s.path, linewidth=s.line_width * 0.8, marker="o",
+                    markersize=s.marker_size * 0.35, markerfacecolor=s.path, markeredgecolor=s.marker_edge,
+                    zorder=2)[0]
+        )
+        self.arrow = self._animate(
+            ax.add_patch(FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", mutation_scale=s.marker_size * 1.6,
+                                         color=s.arrow, linewidth=s.line_width, zorder=3, shrinkA=0, shrinkB=0))
+        )
+        self.next_marker = self._animate(
+            ax.plot([], [], "o", markersize=s.marker_size * 0.7, markerfacecolor="none", markeredgecolor=s.path,
+                    markeredgewidth=s.line_width * 0.8, zorder=3)[0]
+        )
+        self.marker = self._animate(
+            ax.plot([], [], "o", markersize=s.marker_size, markerfacecolor=s.marker_face,
+                    markeredgecolor=s.marker_edge, markeredgewidth=s.line_width * 0.7, zorder=4)[0]
+        )
+        self.readout = self._animate(
+            ax.text(0.02, 0.98, "", transform=ax.transAxes, ha="left", va="top", fontsize=s.font_size * 0.9,
+                    color=s.text, zorder=5,
+                    bbox=dict(boxstyle="round,pad=0.25", facecolor="white", edgecolor="none", alpha=0.85))
+        )
+        self.title = ax.set_title("", fontsize=s.title_size)
+        self._surface_key = None
+        self.surface = None
+        self.set_pair(state, pair, limits)
+
+    # -- the grid ------------------------------------------------------------
+
+    def set_pair(self, state, pair, limits=None):
+        """Show E over another pair of weights (names as in ``state.names``). Returns "full"."""
+        first, second = pair
+        for name in pair:
+            if name not in state.names or state.names[name][0] != "weight":
+                weights = [n for n, where in state.names.items() if where[0] == "weight"]
+                raise ValueError(f"surface_weights: {name!r} is not a weight of this network; choose from {weights}")
+        if first == second:
+            raise ValueError(f"surface_weights: expected two different weights, got {first!r} twice")
+        self.pair = (first, second)
+        limits = dict(limits or {})
+        self.limits = {name: tuple(limits.get(name, self._default_limits(state.values[name]))) for name in pair}
+        (u0, u1), (v0, v1) = self.limits[first], self.limits[second]
+        self.grid_u = np.linspace(u0, u1, self.resolution)
+        self.grid_v = np.linspace(v0, v1, self.resolution)
+        self.image.set_extent((u0, u1, v0, v1))
+        self.axes.set_xlim(u0, u1)
+        self.axes.set_ylim(v0, v1)
+        self.axes.set_xlabel(first, fontsize=self.style.font_size)
+        self.axes.set_ylabel(second, fontsize=self.style.font_size)
+        self.title.set_text(f"E over ({first}, {second}), other weights fixed")
+        self._surface_key = None
+        self._norm_fitted = False
+        self.history = []
+        self.update(state)
+        return "full"
+
+    @staticmethod
+    def _default_limits(value):
+        # a window of 8 around 0 shows the sigmoid's saturation; widen it when w sits outside
+        return (min(-4.0, np.floor(value) - 1.0), max(4.0, np.ceil(value) + 1.0))
+
+    def _recompute(self, state):
+        first, second = (state.names[name][1:] for name in self.pair)
+        self.surface = cost_surface(state.net, state.x, state.y, first, second, self.grid_u, self.grid_v)
+        self.image.set_data(self.surface)
+        low, high = float(self.surface.min()), float(self.surface.max())
+        norm = self.image.norm
+        span = norm.vmax - norm.vmin
+        # The colour scale stays put while hidden weights move (same colour = same E); it is refitted
+        # only when the surface leaves it far behind, which costs one full redraw of the colour bar.
+        if not self._norm_fitted or low < norm.vmin - 0.5 * span or high > norm.vmax + 0.5 * span \
+                or high - low < 0.25 * span:
+            self.image.set_clim(low, high if high > low else low + 1e-9)
+            self._norm_fitted = True
+            return True
+        return False
+
+    # -- per change ------------------------------------------------------------
+
+    def record_step(self, state):
+        """Remember the current point before a step so the path of recent steps can be drawn."""
+        self.history.append(tuple(state.values[name] for name in self.pair))
+        del self.history[:-12]
+
+    def clear_path(self):
+        self.history = []
+
+    def update(self, state):
+        """Move the marker and arrow; recompute the surface only when a weight off the axes, x or y
+        changed. Returns "full" (colour scale or axes changed) or "blit"."""
+        first, second = self.pair
+        others = tuple(v for name, v in state.values.items() if name not in self.pair)
+        surface_key = (others, tuple(state.x.ravel()), tuple(state.y.ravel()))
+        how = "blit"
+        if surface_key != self._surface_key:
+            self._surface_key = surface_key
+            if self._recompute(state):
+                how = "full"
+        u, v = state.values[first], state.values[second]
+        (u0, u1), (v0, v1) = self.limits[first], self.limits[second]
+        if not (u0 <= u <= u1 and v0 <= v <= v1):  # walked off the grid: widen it around the point
+            wider = {first: self._wider(self.limits[first], u), second: self._wider(self.limits[second], v)}
+            history = self.history
+            self.set_pair(state, self.pair, wider)
+            self.history = history
+            how = "full"
+        self.marker.set_data([u], [v])
+        self.path.set_data([p[0] for p in self.history] + [u], [p[1] for p in self.history] + [v])
+        gu, gv = state.grads[first], state.grads[second]
+        span_u, span_v = u1 - u0, v1 - v0
+        size = np.hypot(gu / span_u, gv / span_v)
+        if size > 1e-12:
+            scale = 0.16 / size  # a fixed on-screen length: the arrow shows the direction of -grad E
+            self.arrow.set_positions((u, v), (u - scale * gu, v - scale * gv))
+            self.arrow.set_visible(True)
+        else:
+            self.arrow.set_visible(False)
+        self.next_marker.set_data([state.new_values[first]], [state.new_values[second]])
+        self.readout.set_text(
+            f"E = {fmt(state.cost, 4)}\n\u2202E/\u2202{first} = {fmt(gu, 4)}\n\u2202E/\u2202{second} = {fmt(gv, 4)}"
+        )
+        return how
+
+    @staticmethod
+    def _wider(limits, value):
+        low, high = limits
+        return (min(low, np.floor(value) - 1.0), max(high, np.ceil(value) + 1.0))
+
+
+# ---------------------------------------------------------------------------
+# View 3: the update step, as a table
+# ---------------------------------------------------------------------------
+
+
+class StepsView(_View):
+    """For each parameter: its value, dE/dw, the change -lr dE/dw and the new value; then y_hat and
+    E before and after the step."""
+
+    kind = "steps"
+    COLUMNS = ("", "w", "\u2202E/\u2202w", f"{MINUS}lr\u00b7\u2202E/\u2202w", "new w")
+
+    def __init__(self, state, style=None):
+        s = style or _style.current()
+        self.names = list(state.names)
+        n_outputs = state.net.layer_sizes[-1]
+        n_rows = len(self.names) + 2 + n_outputs + 2  # header, parameters, gap, a y_hat row per output, E, lr
+        super().__init__((s.steps_width, s.steps_row_height * (n_rows + 1.4)), style)
+        s = self.style
+        ax = self.figure.add_axes((0.02, 0.01, 0.96, 0.98))
+        ax.set_axis_off()
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-(n_rows - 0.3), 1.0)
+        self.axes = ax
+        self.column_x = (0.02, 0.30, 0.52, 0.76, 0.98)  # right edges of the number columns
+        aligns = ("left", "right", "right", "right", "right")
+        for x, text, ha in zip(self.column_x, self.COLUMNS, aligns):
+            ax.text(x, 0, text, ha=ha, va="center", fontsize=s.font_size, color=s.muted, fontweight="bold")
+        ax.plot([0.01, 0.99], [-0.55, -0.55], color=s.muted, linewidth=1.0)
+        self.cells = {}  # (name, column) -> Text
+        for i, name in enumerate(self.names):
+            y = -(i + 1)
+            ax.text(self.column_x[0], y, name, ha="left", va="center", fontsize=s.font_size, color=s.text)
+            for c, column in enumerate(("value", "grad", "change", "new"), start=1):
+                text = ax.text(self.column_x[c], y, "", ha="right", va="center", fontsize=s.font_size, color=s.text)
+                self.cells[(name, column)] = self._animate(text)
+        y = -(len(self.names) + 1) + 0.45
+        ax.plot([0.01, 0.99], [y, y], color=s.muted, linewidth=1.0)
+        self.summary = []  # Text per line below the table
+        for k in range(n_outputs + 2):
+            text = ax.text(self.column_x[0], -(len(self.names) + 2 + k) + 0.3, "", ha="left", va="center",
+                           fontsize=s.font_size, color=s.text)
+            self.summary.append(self._animate(text))
+        self._key = None
+        self.update(state)
+
+    def update(self, state):
+        key = (_values_key(state), state.lr)
+        if key == self._key:
+            return None
+        self._key = key
+        for name in self.names:
+            change = state.changes[name]
+            self.cells[(name, "value")].set_text(fmt(state.values[name], 4))
+            self.cells[(name, "grad")].set_text(fmt(state.grads[name], 4))
+            cell = self.cells[(name, "change")]
+            cell.set_text(fmt(change, 4, sign=True))
+            cell.set_color(_sign_color(self.style, change))
+            self.cells[(name, "new")].set_text(fmt(state.new_values[name], 4))
+        lines = []
+        y_hat, next_y_hat = np.ravel(state.y_hat), np.ravel(state.next_y_hat)
+        for j, (before, after) in enumerate(zip(y_hat, next_y_hat)):
+            label = "\u0177" if len(y_hat) == 1 else f"\u0177{j + 1}"
+            lines.append(f"{label}:  {fmt(before, 4)}  \u2192  {fmt(after, 4)}   (y = {fmt(state.y.ravel()[j], 2)})")
+        lines.append(f"E:  {fmt(state.cost, 4)}  \u2192  {fmt(state.next_cost, 4)}")
+        lines.append(f"learning rate lr = {state.lr:.4g}")
+        for text, line in zip(self.summary, lines):
+            text.set_text(line)
+        for text in self.summary[len(lines):]:
+            text.set_text("")
+        return "blit"
