@@ -1,0 +1,195 @@
+"""Backpropagation against SymPy: the office-hours and chain networks differentiated symbolically.
+
+helpers.symbolic builds the expressions from the diagrams' formulas with SymPy only and
+evaluates them at 30 significant digits; Network (float64, backpropagation) must agree to
+1e-10 relative, for every weight, both costs, at the worked examples and at random points.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from helpers import Network, chain_example, office_hours_example
+from helpers import symbolic as S
+
+TOLERANCE = 1e-10
+NAMES = ("w1", "w2", "w3", "w4", "w5", "w6")
+
+
+def _floor(values):
+    # a gradient that SymPy says is 0 (e.g. dE/dw1 when x1 = 0) is compared absolutely, to 1e-16
+    return 1e-6 * max(1.0, max(abs(v) for v in values))
+
+
+def office_hours_net(values, cost):
+    v = values
+    return Network([[[v["w1"], v["w3"]], [v["w2"], v["w4"]]], [[v["w5"], v["w6"]]]], None, "sigmoid", cost)
+
+
+def named_gradients(net, x, y):
+    (w1, w3), (w2, w4) = net.gradients(x, y).weights[0]
+    (w5, w6), = net.gradients(x, y).weights[1]
+    return {"w1": w1, "w2": w2, "w3": w3, "w4": w4, "w5": w5, "w6": w6}
+
+
+def random_points(count=20, seed=2024):
+    """Random weights in [-3, 3], x1, x2 and y in [0, 1]."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        point = dict(zip(NAMES, rng.uniform(-3, 3, 6)))
+        point.update(zip(("x1", "x2", "y"), rng.uniform(0, 1, 3)))
+        yield {k: float(v) for k, v in point.items()}
+
+
+def check_office_hours_point(compare, point, cost):
+    net = office_hours_net(point, cost)
+    x, y = [point["x1"], point["x2"]], [point["y"]]
+    trace = net.forward(x)
+    ours_forward = {"a1": trace.a[0][0], "a2": trace.a[0][1], "z1": trace.z[0][0], "z2": trace.z[0][1],
+                    "a3": trace.a[1][0], "y_hat": trace.output[0]}
+    exact_forward = S.evaluate_forward(point)
+    errors = [compare("SymPy vs Network.forward (office hours)", [ours_forward[k] for k in exact_forward],
+                      list(exact_forward.values()), 1e-12)]
+    errors.append(compare(f"SymPy vs Network.cost (office hours, {cost})", net.cost(x, y),
+                          S.evaluate_cost(point, cost), 1e-12))
+    exact = S.evaluate_gradients(point, cost)
+    ours = named_gradients(net, x, y)
+    errors.append(compare(f"SymPy vs backprop (office hours, {cost})", [ours[k] for k in NAMES],
+                          [exact[k] for k in NAMES], _floor(exact.values())))
+    return max(errors)
+
+
+@pytest.mark.parametrize("cost", ["cross_entropy", "mse"])
+def test_office_hours_example_matches_sympy(compare, cost):
+    assert check_office_hours_point(compare, S.OFFICE_HOURS_VALUES, cost) <= TOLERANCE
+
+
+@pytest.mark.parametrize("cost", ["cross_entropy", "mse"])
+def test_office_hours_random_points_match_sympy(compare, cost):
+    for point in random_points():
+        assert check_office_hours_point(compare, point, cost) <= TOLERANCE
+
+
+def test_symbolic_defaults_are_the_example_network():
+    net, x, y, _ = office_hours_example()
+    values = S.OFFICE_HOURS_VALUES
+    assert net == office_hours_net(values, "cross_entropy")
+    assert (values["x1"], values["x2"], values["y"]) == (*x, *y)
+
+
+def test_symbolic_gradients_cover_six_weights_and_differ_by_cost():
+    ce, mse = S.symbolic_gradients("cross_entropy"), S.symbolic_gradients("mse")
+    assert list(ce) == list(NAMES)
+    symbols = S.office_hours_symbols()
+    assert ce["w5"].free_symbols <= set(symbols.values())
+    assert S.evaluate_gradients(cost="cross_entropy")["w5"] != pytest.approx(S.evaluate_gradients(cost="mse")["w5"])
+    assert sp.simplify(mse["w5"] - ce["w5"]) != 0
+
+
+# ---------------------------------------------------------------------------
+# Derivations the lessons show
+# ---------------------------------------------------------------------------
+
+
+def _by_name(expr):
+    return {s.name: s for s in expr.free_symbols}
+
+
+def test_sigmoid_derivative_is_sigma_times_one_minus_sigma():
+    derivative, identity = S.sigmoid_derivative_identity()
+    assert sp.simplify(derivative - identity) == 0
+
+
+def test_logistic_cost_output_delta_is_y_hat_minus_y():
+    delta = S.simplified_output_delta("cross_entropy")
+    s = _by_name(delta)
+    assert set(s) == {"y", "y_hat"}
+    assert sp.simplify(delta - (s["y_hat"] - s["y"])) == 0
+
+
+def test_squared_error_output_delta_keeps_the_sigmoid_factor():
+    delta = S.simplified_output_delta("mse")
+    s = _by_name(delta)
+    assert sp.simplify(delta - (s["y_hat"] - s["y"]) * s["y_hat"] * (1 - s["y_hat"])) == 0
+
+
+def test_log10_cost_scales_every_gradient_by_one_over_ln_10():
+    ratios = S.log10_gradient_ratio()
+    assert set(ratios) == set(NAMES)
+    assert all(sp.simplify(r - 1 / sp.log(10)) == 0 for r in ratios.values())
+    delta = S.simplified_output_delta("cross_entropy_log10")
+    s = _by_name(delta)
+    assert sp.simplify(delta - (s["y_hat"] - s["y"]) / sp.log(10)) == 0
+    natural, base10 = S.evaluate_gradients(), S.evaluate_gradients(cost="cross_entropy_log10")
+    assert base10["w5"] == pytest.approx(natural["w5"] / math.log(10), rel=1e-14)
+
+
+# ---------------------------------------------------------------------------
+# The slides' chain network
+# ---------------------------------------------------------------------------
+
+
+def chain_net(values):
+    return Network([[[values["w0"]]], [[values["w1"]]], [[values["w2"]]]], None, ("sigmoid", "sigmoid", "linear"),
+                   "mse")
+
+
+def check_chain_point(compare, point):
+    net = chain_net(point)
+    x, y = [point["s0"]], [point["t"]]
+    exact = S.evaluate_chain(point)
+    trace = net.forward(x)
+    ours = [trace.a[0][0], trace.z[0][0], trace.a[1][0], trace.z[1][0], trace.output[0], net.cost(x, y)]
+    errors = [compare("SymPy vs Network.forward and cost (chain)", ours,
+                      [exact[k] for k in ("x1", "s1", "x2", "s2", "out", "C")], 1e-12)]
+    grads = [float(g[0, 0]) for g in net.gradients(x, y).weights]
+    expected = [exact[f"dC/d{k}"] for k in ("w0", "w1", "w2")]
+    errors.append(compare("SymPy vs backprop (chain)", grads, expected, _floor(expected)))
+    return max(errors)
+
+
+def test_chain_example_matches_sympy(compare):
+    net, x, y, _ = chain_example()
+    assert net == chain_net(S.CHAIN_VALUES) and (x[0], y[0]) == (S.CHAIN_VALUES["s0"], S.CHAIN_VALUES["t"])
+    assert check_chain_point(compare, S.CHAIN_VALUES) <= TOLERANCE
+
+
+def test_chain_random_points_match_sympy(compare):
+    rng = np.random.default_rng(9)
+    for _ in range(20):
+        point = {"s0": rng.uniform(-2, 2), "t": rng.uniform(-1, 1)}
+        point.update(zip(("w0", "w1", "w2"), rng.uniform(-3, 3, 3)))
+        assert check_chain_point(compare, {k: float(v) for k, v in point.items()}) <= TOLERANCE
+
+
+def test_chain_cost_gradient_is_error_times_output_derivative():
+    values = S.evaluate_chain()
+    for name in ("w0", "w1", "w2"):
+        assert values[f"dC/d{name}"] == pytest.approx((values["out"] - 0.7) * values[f"dout/d{name}"], rel=1e-14)
+
+
+def test_chain_first_neuron_is_saturated_so_dw0_is_tiny():
+    """x1 = 4: sigma'(4) is about 0.018, so dC/dw0 is over 20 times smaller than dC/dw1."""
+    values = S.evaluate_chain()
+    assert values["x1"] == 4.0
+    assert abs(values["dC/dw0"]) * 20 < abs(values["dC/dw1"])
+
+
+# ---------------------------------------------------------------------------
+# Bad input to the symbolic helpers
+# ---------------------------------------------------------------------------
+
+
+def test_symbolic_helpers_reject_bad_arguments():
+    with pytest.raises(ValueError, match="^cost:"):
+        S.office_hours_cost("hinge")
+    with pytest.raises(ValueError, match="^cost:"):
+        S.evaluate_gradients(cost="log")
+    with pytest.raises(ValueError, match="^values:"):
+        S.evaluate_gradients({"w7": 1.0})
+    with pytest.raises(ValueError, match="^network:"):
+        S.evaluate("xor", "forward")
+    with pytest.raises(ValueError, match="^what:"):
+        S.evaluate("chain", "hessian")
