@@ -1,0 +1,327 @@
+"""The live explorer: sliders for every weight, input, target and the learning rate, wired to the
+views of draw.py on ipympl canvases.
+
+    from helpers.widgets import Explorer
+    explorer = Explorer(net, x, y, lr)            # last line of a cell: shows it
+    explorer.controls["w3"].value = 0.5           # what a person does with the slider, synchronously
+    explorer.take_step(); explorer.reset()
+
+No global ``%matplotlib widget`` is needed: each figure gets its own ipympl canvas directly, and is
+never registered with pyplot, so it is shown once, inside the explorer. A control change computes one
+State (forward, gradients, cost, step) and every view mutates its artists and blits; no figure is
+rebuilt. Where no kernel runs (GitHub, nbviewer, nbconvert HTML) the explorer's display bundle also
+carries a PNG of its views and a plain-text summary.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import itertools
+
+import ipywidgets as widgets
+import numpy as np
+from ipympl.backend_nbagg import Canvas, FigureManager
+
+from . import style as _style
+from .draw import VIEW_KINDS, NetworkView, StepsView, SurfaceView, compose_png, compute_state, fmt
+from .network import Network, parameter_names, set_parameter
+
+__all__ = ["Explorer"]
+
+_figure_numbers = itertools.count(1)
+
+
+def _attach_canvas(figure):
+    """Give ``figure`` an ipympl canvas (a widget) without going through pyplot."""
+    canvas = Canvas(figure)
+    FigureManager(canvas, next(_figure_numbers))  # the manager sends each rendered frame to the browser
+    canvas.header_visible = False
+    canvas.footer_visible = False
+    canvas.toolbar_visible = False
+    canvas.resizable = False
+    return canvas
+
+
+def _slider_limits(value, low=-4.0, high=4.0):
+    return min(low, np.floor(value) - 1.0), max(high, np.ceil(value) + 1.0)
+
+
+class Explorer:
+    """Sliders for a small network, and live views of what they change.
+
+    Parameters
+    ----------
+    net : Network
+    x, y : one example (``x`` of shape (n_in,), ``y`` of shape (n_out,))
+    lr : learning rate for "take a step"
+    views : any of "network", "surface", "steps", in the order given
+    surface_weights : the two weights on the cost surface's axes (default: the last two weights,
+        w5 and w6 for the office-hours net)
+    numbering : "by_sender" (office-hours) or "by_receiver", see ``parameter_names``
+    show_gradients : write dE/dw on the network's edges
+    style : a name from ``helpers.style.STYLES``; default: the style in use
+
+    Attributes
+    ----------
+    controls : {name: widget}: w1.., b1_1.., x1.., y (single output only), lr, "step", "reset",
+        "surface_x", "surface_y"
+    state : the current ``draw.State``
+    figures : {view kind: matplotlib Figure}
+    views : {view kind: the draw.py view}
+    widget : the ipywidgets box that is displayed
+    """
+
+    def __init__(self, net, x, y, lr, views=VIEW_KINDS, surface_weights=None, numbering="by_sender",
+                 show_gradients=True, style=None):
+        if not isinstance(net, Network):
+            raise ValueError(f"net: expected a helpers.Network, got {type(net).__name__}")
+        if isinstance(views, str):
+            views = (views,)
+        views = tuple(views)
+        unknown = [v for v in views if v not in VIEW_KINDS]
+        if unknown or not views:
+            raise ValueError(f"views: expected a non-empty selection of {VIEW_KINDS}, got {views!r}")
+        if len(set(views)) != len(views):
+            raise ValueError(f"views: each view at most once, got {views!r}")
+        if style is not None:
+            if style not in _style.STYLES:
+                raise ValueError(f"style: expected one of {sorted(_style.STYLES)}, got {style!r}")
+            style = _style.STYLES[style]
+
+        self.names = parameter_names(net, numbering)
+        weight_names = [name for name, where in self.names.items() if where[0] == "weight"]
+        if surface_weights is None:
+            surface_weights = tuple(weight_names[-2:])
+        surface_weights = tuple(surface_weights)
+        if len(surface_weights) != 2:
+            raise ValueError(f"surface_weights: expected two weight names, got {surface_weights!r}")
+        for name in surface_weights:
+            if name not in weight_names:
+                raise ValueError(
+                    f"surface_weights: {name!r} is not a weight of this network; choose from {weight_names}"
+                )
+        if surface_weights[0] == surface_weights[1]:
+            raise ValueError(f"surface_weights: expected two different weights, got {surface_weights[0]!r} twice")
+        if len(weight_names) < 2 and "surface" in views:
+            raise ValueError("views: a cost surface needs a network with at least two weights")
+
+        x = np.array(x, dtype=float)
+        y = np.array(y, dtype=float)
+        self._initial = (net, x.copy(), y.copy(), float(lr), surface_weights)
+        self._net, self._x, self._y, self._lr = net, x.copy(), y.copy(), float(lr)
+        self._holding = False
+        self.state = compute_state(net, x, y, lr, self.names)  # raises ValueError on bad x, y, lr
+
+        self.views = {}
+        for kind in views:
+            if kind == "network":
+                self.views[kind] = NetworkView(self.state, show_gradients=show_gradients, style=style)
+            elif kind == "surface":
+                limits = {name: _slider_limits(self.state.values[name]) for name in surface_weights}
+                self.views[kind] = SurfaceView(self.state, surface_weights, limits=limits, style=style)
+            else:
+                self.views[kind] = StepsView(self.state, style=style)
+        self.figures = {kind: view.figure for kind, view in self.views.items()}
+        self.canvases = {kind: _attach_canvas(figure) for kind, figure in self.figures.items()}
+        for view in self.views.values():
+            view.render("full")
+
+        self.controls = self._build_controls(surface_weights, weight_names)
+        self.widget = self._layout()
+
+    # -- controls ---------------------------------------------------------------
+
+    def _build_controls(self, surface_weights, weight_names):
+        controls = {}
+        slider_style = {"description_width": "3.2em"}
+        slider_layout = widgets.Layout(width="330px")
+        for name in self.names:
+            low, high = _slider_limits(self.state.values[name])
+            controls[name] = widgets.FloatSlider(
+                value=self.state.values[name], min=low, max=high, step=0.01, description=name,
+                readout_format=".3f", continuous_update=True, style=slider_style, layout=slider_layout,
+            )
+        for i, value in enumerate(self._x):
+            low, high = _slider_limits(value, -2.0, 2.0)
+            controls[f"x{i + 1}"] = widgets.FloatSlider(
+                value=value, min=low, max=high, step=0.01, description=f"x{i + 1}", readout_format=".2f",
+                style=slider_style, layout=slider_layout,
+            )
+        if self._y.size == 1:  # several targets would need several sliders; single-output nets only
+            if self._net.activations[-1] == "sigmoid":
+                low, high = 0.0, 1.0  # a sigmoid output (and the logistic cost) can only reach [0, 1]
+            else:
+                low, high = _slider_limits(float(self._y.ravel()[0]), -2.0, 2.0)
+            controls["y"] = widgets.FloatSlider(
+                value=float(self._y.ravel()[0]), min=low, max=high, step=0.01, description="y",
+                readout_format=".2f", style=slider_style, layout=slider_layout,
+            )
+        exponent = np.log10(self._lr)
+        controls["lr"] = widgets.FloatLogSlider(
+            value=self._lr, base=10, min=min(-3.0, np.floor(exponent)), max=max(1.0, np.ceil(exponent)), step=0.05,
+            description="lr", readout_format=".3g", style=slider_style, layout=slider_layout,
+        )
+        controls["step"] = widgets.Button(description="take a step", button_style="primary", icon="arrow-down",
+                                          tooltip="w \u2190 w \u2212 lr \u00b7 \u2202E/\u2202w for every weight")
+        controls["reset"] = widgets.Button(description="reset", icon="undo", tooltip="back to the starting values")
+        dropdown_layout = widgets.Layout(width="160px")
+        controls["surface_x"] = widgets.Dropdown(options=weight_names, value=surface_weights[0],
+                                                 description="across", layout=dropdown_layout,
+                                                 style={"description_width": "3.6em"})
+        controls["surface_y"] = widgets.Dropdown(options=weight_names, value=surface_weights[1], description="up",
+                                                 layout=dropdown_layout, style={"description_width": "3.6em"})
+
+        for name, control in controls.items():
+            if isinstance(control, widgets.Button):
+                continue
+            control.observe(self._on_change(name), names="value")
+        controls["step"].on_click(lambda _button: self.take_step())
+        controls["reset"].on_click(lambda _button: self.reset())
+        return controls
+
+    def _on_change(self, name):
+        def handler(change):
+            if not self._holding:
+                self._apply(name, change["old"], change["new"])
+
+        return handler
+
+    def _apply(self, name, old, new):
+        """A person moved one control: update the model, then every view once."""
+        if name in self.names:
+            self._net = set_parameter(self._net, self.names[name], new)
+            self._clear_path()
+        elif name.startswith("x") and name[1:].isdigit():
+            self._x = self._x.copy()
+            self._x[int(name[1:]) - 1] = new
+            self._clear_path()
+        elif name == "y":
+            self._y = np.full_like(self._y, new)
+            self._clear_path()
+        elif name == "lr":
+            self._lr = float(new)
+        elif name in ("surface_x", "surface_y"):
+            other = self.controls["surface_y" if name == "surface_x" else "surface_x"]
+            if other.value == new:  # picking the other axis' weight swaps the two
+                with self._hold():
+                    other.value = old
+            pair = (self.controls["surface_x"].value, self.controls["surface_y"].value)
+            if "surface" in self.views:
+                limits = {w: (self.controls[w].min, self.controls[w].max) for w in pair}
+                self.views["surface"].render(self.views["surface"].set_pair(self.state, pair, limits))
+            return
+        self._refresh()
+
+    @contextlib.contextmanager
+    def _hold(self):
+        """Move several controls without a recompute for each; the caller refreshes once after."""
+        holding, self._holding = self._holding, True
+        try:
+            yield
+        finally:
+            self._holding = holding
+
+    def _clear_path(self):
+        if "surface" in self.views:
+            self.views["surface"].clear_path()
+
+    def _set_slider(self, name, value):
+        slider = self.controls[name]
+        if not slider.min <= value <= slider.max:  # a step left the range: widen it, never clip the value
+            low, high = _slider_limits(value, slider.min, slider.max)
+            if low < slider.min:
+                slider.min = low
+            if high > slider.max:
+                slider.max = high
+        slider.value = value
+
+    def _refresh(self, full=False):
+        self.state = compute_state(self._net, self._x, self._y, self._lr, self.names)
+        for view in self.views.values():
+            how = view.update(self.state)
+            view.render("full" if full else how)
+
+    # -- actions ----------------------------------------------------------------
+
+    def take_step(self):
+        """One gradient-descent step: every weight moves by -lr dE/dw; the sliders follow."""
+        if "surface" in self.views:
+            self.views["surface"].record_step(self.state)
+        next_net = self.state.next_net
+        with self._hold():
+            for name, value in self.state.new_values.items():
+                self._set_slider(name, value)
+        self._net = next_net  # exactly the stepped network, whatever the sliders rounded
+        self._refresh()
+
+    def reset(self):
+        """Back to the network, example, learning rate and surface axes the explorer started with."""
+        net, x, y, lr, pair = self._initial
+        self._net, self._x, self._y, self._lr = net, x.copy(), y.copy(), lr
+        start = compute_state(net, x, y, lr, self.names)
+        with self._hold():
+            for name, value in start.values.items():
+                self._set_slider(name, value)
+            for i, value in enumerate(x):
+                self._set_slider(f"x{i + 1}", float(value))
+            if "y" in self.controls:
+                self._set_slider("y", float(y.ravel()[0]))
+            self.controls["lr"].value = lr
+            self.controls["surface_x"].value, self.controls["surface_y"].value = pair
+        if "surface" in self.views:  # back to the starting axes, colour scale and an empty path
+            limits = {w: (self.controls[w].min, self.controls[w].max) for w in pair}
+            self.views["surface"].set_pair(start, pair, limits)
+        self._refresh(full=True)
+
+    # -- display ----------------------------------------------------------------
+
+    def _layout(self):
+        heading = widgets.HTML
+        weights = [self.controls[name] for name in self.names]
+        inputs = [self.controls[f"x{i + 1}"] for i in range(self._x.size)]
+        inputs += [self.controls["y"]] if "y" in self.controls else []
+        column = [heading("<b>weights</b>"), *weights, heading("<b>example</b>"), *inputs,
+                  heading("<b>learning</b>"), self.controls["lr"],
+                  widgets.HBox([self.controls["step"], self.controls["reset"]])]
+        if "surface" in self.views:
+            column += [heading("<b>cost surface axes</b>"),
+                       widgets.HBox([self.controls["surface_x"], self.controls["surface_y"]])]
+        controls = widgets.VBox(column, layout=widgets.Layout(margin="0 12px 0 0"))
+        wrap = widgets.Layout(flex_flow="row wrap", align_items="flex-start")
+        top = [self.canvases[k] for k in ("network", "surface") if k in self.canvases]
+        bottom = [controls] + [self.canvases[k] for k in ("steps",) if k in self.canvases]
+        rows = ([widgets.HBox(top, layout=wrap)] if top else []) + [widgets.HBox(bottom, layout=wrap)]
+        return widgets.VBox(rows)
+
+    def summary(self):
+        """A plain-text account of the current state (deterministic: no ids, no addresses)."""
+        s = self.state
+        sizes = "-".join(map(str, self._net.layer_sizes))
+        parameters = ", ".join(f"{name} = {fmt(value)}" for name, value in s.values.items())
+        inputs = ", ".join(fmt(v, 2) for v in s.x.ravel())
+        targets = ", ".join(fmt(v, 2) for v in s.y.ravel())
+        outputs = ", ".join(fmt(v, 4) for v in np.ravel(s.y_hat))
+        lines = [
+            f"Explorer of a {sizes} network; views: {', '.join(self.views)}",
+            f"  {parameters}",
+            f"  x = ({inputs}), y = ({targets}), lr = {s.lr:.4g}",
+            f"  y_hat = ({outputs}), E = {fmt(s.cost, 4)}; after one step E = {fmt(s.next_cost, 4)}",
+        ]
+        if "surface" in self.views:
+            lines.append("  cost surface over ({}, {})".format(*self.views["surface"].pair))
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return self.summary()
+
+    def to_png(self):
+        """The views' current frames side by side, as PNG bytes."""
+        return compose_png(list(self.views.values()))
+
+    def _repr_mimebundle_(self, **kwargs):
+        # The widget view for a live kernel, a PNG for pages without one, and plain text for nbval.
+        bundle = self.widget._repr_mimebundle_(**kwargs) or {}
+        bundle["text/plain"] = self.summary()
+        bundle["image/png"] = base64.b64encode(self.to_png()).decode("ascii")
+        return bundle
