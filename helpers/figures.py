@@ -24,6 +24,7 @@ from .network import sigmoid, softplus
 
 __all__ = [
     "log_base_figure",
+    "network_figure",
     "logistic_cost_figure",
     "png_bytes",
     "show",
@@ -243,6 +244,21 @@ def wiggle_figure(function, x0, chain_rule_slope, eps_values=None, xlabel="x", y
         right.set_title("Δ/ε approaches the chain rule")
         right.legend(loc="best")
     return fig
+
+
+# ---------------------------------------------------------------------------
+# The network diagram (the explorer's network view, frozen)
+# ---------------------------------------------------------------------------
+
+
+def network_figure(net, x, y, lr=0.1, show_gradients=False):
+    """The network diagram of ``draw.NetworkView`` for one state: a and z in every node, w on every edge.
+
+    ``show_gradients`` adds dE/dw on each edge (coloured by the direction one step of size ``lr`` moves w).
+    """
+    from .draw import NetworkView, compute_state
+
+    return NetworkView(compute_state(net, x, y, lr), show_gradients=show_gradients).figure
 
 
 # ---------------------------------------------------------------------------

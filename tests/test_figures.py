@@ -122,3 +122,14 @@ def test_show_displays_png_with_plain_description(monkeypatch):
 
 def test_png_is_deterministic():
     assert figures.png_bytes(figures.sigmoid_figure()) == figures.png_bytes(figures.sigmoid_figure())
+
+
+def test_network_figure_shows_the_forward_pass():
+    from helpers import office_hours_example
+
+    net, x, y, lr = office_hours_example()
+    fig = figures.network_figure(net, x, y, lr)
+    texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    z1 = net.forward(x).z[0][0]
+    assert f"z1 = {z1:.3f}" in texts
+    assert "w6" in texts

@@ -1,0 +1,93 @@
+"""Restart & Run All for every notebook, saving the outputs in place (what nbval compares against).
+
+    python tools/run_notebooks.py                   # every notebook in lessons/ and notebooks/
+    python tools/run_notebooks.py lessons/02_logistic_cost.ipynb
+
+Each notebook runs in a fresh "python3" kernel from its own folder, like Restart & Run All in
+JupyterLab. The saved file is deterministic: no timing metadata, no widget state (its model ids
+are random; viewers without a kernel fall back to the HTML/PNG each display carries), a fixed
+hash seed, and the standard kernelspec so JupyterLab never asks which kernel to use.
+A notebook that fails is reported and left unchanged on disk; the exit status is 1 if any failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDERS = ("lessons", "notebooks")
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def notebooks_to_run(paths):
+    if paths:
+        return [Path(p).resolve() for p in paths]
+    found = []
+    for folder in FOLDERS:
+        found.extend(sorted((ROOT / folder).glob("*.ipynb")))
+    return [p for p in found if ".ipynb_checkpoints" not in p.parts]
+
+
+def run_one(path, timeout):
+    """Execute one notebook in place. Returns (ok, message)."""
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata.pop("widgets", None)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+        store_widget_state=False,
+    )
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
+        first_line = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        return False, f"FAILED ({type(error).__name__}): {first_line}"
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nb.metadata.pop("widgets", None)
+    nbformat.write(nb, path)
+    code_cells = sum(cell.cell_type == "code" for cell in nb.cells)
+    return True, f"ok, {code_cells} code cells"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*", help="notebooks to run (default: lessons/ and notebooks/)")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (default 600)")
+    args = parser.parse_args(argv)
+
+    # The kernel inherits this environment: fixed hash seed, the default look for figures.
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.environ.pop("BACKPROP_STYLE", None)
+
+    paths = notebooks_to_run(args.paths)
+    if not paths:
+        print("no notebooks found in " + ", ".join(FOLDERS))
+        return 0
+    failures = 0
+    for number, path in enumerate(paths, start=1):
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        print(f"[{number}/{len(paths)}] {shown} ...", end=" ", flush=True)
+        started = time.perf_counter()
+        ok, message = run_one(path, args.timeout)
+        print(f"{message} ({time.perf_counter() - started:.1f} s)", flush=True)
+        failures += not ok
+    if failures:
+        print(f"{failures} of {len(paths)} notebooks failed; their files were left unchanged.")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
