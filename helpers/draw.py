@@ -13,14 +13,19 @@ Views read sizes and colours from ``helpers.style`` and never import ipywidgets.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.text import Text
+from matplotlib.transforms import ScaledTranslation
 
 from . import style as _style
 from .network import Gradients, Network, Trace, cost_surface, get_parameter, parameter_names
@@ -134,6 +139,173 @@ def node_labels(layer_sizes):
 
 
 # ---------------------------------------------------------------------------
+# Fast text: glyph bitmaps rendered once, then stamped
+# ---------------------------------------------------------------------------
+
+# matplotlib lays out and rasterises every glyph of every Text on every draw (about 1 ms for a
+# 16-character label here); the views repaint ~45 numbers per slider move. GlyphText keeps each
+# glyph's bitmap (per font, size, dpi, angle and quarter-pixel offset) and stamps it into the Agg
+# buffer, which is ~10x faster. Kerning is ignored (the labels are digits and short names).
+_GLYPHS = {}  # (font id, size, dpi, glyph index, angle, fx, fy) -> (alpha bitmap, left, top)
+_CHARS = {}  # (font key, char) -> (ft font, glyph index, advance in pixels)
+_METRICS = {}  # font key -> (line height, descent) in pixels
+
+
+def _agg_fast_path(renderer):
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return isinstance(renderer, RendererAgg) and hasattr(renderer, "_prepare_font")
+
+
+class GlyphText(Artist):
+    """A text label that is cheap to redraw: ``set_text``, ``get_text``, ``set_color`` like a Text.
+
+    Supports ``ha`` (left, center, right), ``va`` (top, center, bottom, baseline), several lines,
+    and a rotation about the anchor (in display degrees). Other renderers (PDF, SVG) get an
+    ordinary matplotlib Text with the same properties.
+    """
+
+    def __init__(self, x, y, text="", *, fontsize, color, ha="center", va="center", rotation=0.0, linespacing=1.25,
+                 fontweight="normal", transform=None, zorder=3, visible=True):
+        super().__init__()
+        self._x, self._y, self._text, self._color = x, y, text, color
+        self.ha, self.va, self.rotation, self.linespacing = ha, va, float(rotation), linespacing
+        self.font = FontProperties(size=fontsize, weight=fontweight)
+        if transform is not None:
+            self.set_transform(transform)
+        self.set_zorder(zorder)
+        self.set_visible(visible)
+        self._last_signature = None
+        self._last_mask = None
+
+    def get_text(self):
+        return self._text
+
+    def set_text(self, text):
+        self._text = str(text)
+        self.stale = True
+
+    def get_color(self):
+        return self._color
+
+    def set_color(self, color):
+        self._color = color
+        self.stale = True
+
+    def get_position(self):
+        return self._x, self._y
+
+    def set_position(self, xy):
+        self._x, self._y = xy
+        self.stale = True
+
+    def get_fontsize(self):
+        return self.font.get_size_in_points()
+
+    def _as_text(self):
+        return Text(self._x, self._y, self._text, fontproperties=self.font, color=self._color, ha=self.ha,
+                    va=self.va, rotation=self.rotation, rotation_mode="anchor", linespacing=self.linespacing,
+                    transform=self.get_transform(), figure=self.get_figure(root=False))
+
+    def _font_key(self, renderer):
+        return (self.font.get_file() or self.font.get_weight(), self.font.get_size_in_points(), renderer.dpi)
+
+    def _char(self, renderer, key, char):
+        info = _CHARS.get((key, char))
+        if info is None:
+            from matplotlib.backends.backend_agg import get_hinting_flag
+
+            font = renderer._prepare_font(self.font)
+            first, second = font._layout(char + char, flags=get_hinting_flag())
+            info = (first.ft_object, first.glyph_index, second.x - first.x)
+            _CHARS[(key, char)] = info
+        return info
+
+    def _metrics(self, renderer, key):
+        metrics = _METRICS.get(key)
+        if metrics is None:
+            _, height, descent = renderer.get_text_width_height_descent("lp", self.font, False)
+            metrics = _METRICS[key] = (height, descent)
+        return metrics
+
+    def _compose(self, renderer, anchor_x, anchor_y):
+        """One alpha mask for the whole label: (mask, left, top) in whole pixels, y upwards."""
+        from matplotlib.backends.backend_agg import get_hinting_flag
+        from matplotlib.ft2font import RenderMode
+
+        key = self._font_key(renderer)
+        size = self.font.get_size_in_points()
+        height, descent = self._metrics(renderer, key)
+        lines = self._text.split("\n")
+        pitch = self.linespacing * height
+        block = height + (len(lines) - 1) * pitch
+        top = {"top": 0.0, "center": block / 2, "bottom": block, "baseline": height - descent}[self.va]
+        cos, sin = math.cos(math.radians(self.rotation)), math.sin(math.radians(self.rotation))
+        flags = get_hinting_flag()
+        angle = round(self.rotation, 2)
+        matrix = None
+        dpi = renderer.dpi
+        placed = []  # (bitmap, left, top)
+        for i, line in enumerate(lines):
+            glyphs = [_CHARS.get((key, c)) or self._char(renderer, key, c) for c in line]
+            width = sum(g[2] for g in glyphs)
+            dx = {"left": 0.0, "center": -width / 2, "right": -width}[self.ha]
+            dy = top - (height - descent) - i * pitch  # this line's baseline, upwards from the anchor
+            for font, index, advance in glyphs:
+                ox = anchor_x + dx * cos - dy * sin
+                oy = anchor_y + dx * sin + dy * cos
+                ix, iy = math.floor(ox), math.floor(oy)
+                fx, fy = int((ox - ix) * 4 + 0.5), int((oy - iy) * 4 + 0.5)  # quarter pixels
+                glyph_key = (id(font), size, dpi, index, angle, fx, fy)
+                glyph = _GLYPHS.get(glyph_key)
+                if glyph is None:
+                    if matrix is None:
+                        matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
+                    font.set_size(size, dpi)
+                    font._set_transform(matrix, [16 * fx, 16 * fy])  # 26.6 fixed point
+                    bitmap = font._render_glyph(index, flags, RenderMode.NORMAL)
+                    glyph = _GLYPHS[glyph_key] = (np.array(bitmap.buffer), bitmap.left, bitmap.top)
+                if glyph[0].size:
+                    placed.append((glyph[0], ix + glyph[1], iy + glyph[2]))
+                dx += advance
+        if not placed:
+            return None
+        left = min(p[1] for p in placed)
+        right = max(p[1] + p[0].shape[1] for p in placed)
+        top_edge = max(p[2] for p in placed)
+        bottom = min(p[2] - p[0].shape[0] for p in placed)
+        mask = np.zeros((top_edge - bottom, right - left), dtype=np.uint8)
+        for bitmap, x0, y0 in placed:
+            rows, cols = bitmap.shape
+            region = mask[top_edge - y0 : top_edge - y0 + rows, x0 - left : x0 - left + cols]
+            np.maximum(region, bitmap, out=region)
+        return mask, left, top_edge
+
+    def draw(self, renderer):
+        if not self.get_visible() or not self._text:
+            return
+        if not _agg_fast_path(renderer):
+            self._as_text().draw(renderer)
+            return
+
+        anchor_x, anchor_y = self.get_transform().transform((self._x, self._y))
+        canvas_height = int(renderer.height)
+        signature = (self._text, round(anchor_x, 3), round(anchor_y, 3), renderer.dpi, canvas_height)
+        if signature != self._last_signature:  # unchanged labels reuse their mask
+            self._last_mask = self._compose(renderer, anchor_x, anchor_y)
+            self._last_signature = signature
+        gc = renderer.new_gc()
+        gc.set_foreground(self._color)
+        gc.set_alpha(self.get_alpha())
+        gc.set_antialiased(True)
+        if self._last_mask is not None:
+            mask, left, top_edge = self._last_mask
+            renderer._renderer.draw_text_image(mask, left, canvas_height - top_edge + mask.shape[0], 0, gc)
+        gc.restore()
+        self.stale = False
+
+
+# ---------------------------------------------------------------------------
 # Blitting: shared by the three views
 # ---------------------------------------------------------------------------
 
@@ -154,7 +326,33 @@ class _View:
     def _animate(self, artist):
         artist.set_animated(True)
         self._animated.append(artist)
+        self._animated.sort(key=lambda a: a.get_zorder())  # painted in zorder, as a full draw would
         return artist
+
+    def _glyph_text(self, ax, x, y, **kwargs):
+        """An animated GlyphText in data coordinates (or ``transform=``) of ``ax``."""
+        kwargs.setdefault("transform", ax.transData)
+        kwargs.setdefault("color", self.style.text)
+        text = GlyphText(x, y, **kwargs)
+        ax.add_artist(text)
+        return self._animate(text)
+
+    def _text_size(self, text, fontsize, weight="normal"):
+        """(width, height) in inches of ``text`` as matplotlib lays it out."""
+        renderer = self.figure.canvas.get_renderer()
+        width, height, _ = renderer.get_text_width_height_descent(
+            text, FontProperties(size=fontsize, weight=weight), False
+        )
+        return width / self.figure.dpi, height / self.figure.dpi
+
+    def _box(self, ax, anchor_transform, x, y, width, height, **kwargs):
+        """An animated rounded box, ``width`` x ``height`` inches, its lower-left corner (x, y)
+        inches from the point that ``anchor_transform`` puts at the origin."""
+        box = FancyBboxPatch((x, y), width, height, boxstyle="round,pad=0,rounding_size=0.07",
+                             transform=self.figure.dpi_scale_trans + anchor_transform, **kwargs)
+        ax.add_patch(box)
+        box.set_clip_on(False)
+        return self._animate(box)
 
     def _on_draw(self, event):
         # After a full draw: keep the static picture, then paint the animated artists on it.
@@ -238,7 +436,9 @@ class NetworkView(_View):
         base_style = style or _style.current()
         width, height = base_style.network_size
         width *= max(1.0, (len(sizes) - 1) / 2)
-        height *= max(1.0, max(sizes) / 2.5) * (1.12 if any(b is not None for b in state.net.biases) else 1.0)
+        biased = any(b is not None for b in state.net.biases)  # a third line in the nodes: more room
+        width *= 1.08 if biased else 1.0
+        height *= max(1.0, max(sizes) / 2.5) * (1.12 if biased else 1.0)
         super().__init__((width, height), style)
         self.show_gradients = show_gradients
         self._names_by_index = {where: name for name, where in state.names.items()}
@@ -279,32 +479,40 @@ class NetworkView(_View):
                     normal = (-dy / length * gap / inch_x, dx / length * gap / inch_y)
                     angle = float(np.degrees(np.arctan2(dy, dx)))
                     px, py = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-                    common = dict(ha="center", rotation=angle, rotation_mode="anchor", zorder=3)
-                    label = ax.text(px + normal[0], py + normal[1], "", va="bottom", fontsize=s.font_size * 0.95,
-                                    color=s.text, **common)
-                    self.edge_labels[name] = self._animate(label)
-                    gradient = ax.text(px - normal[0], py - normal[1], "", va="top", fontsize=s.font_size * 0.88,
-                                       color=s.muted, visible=show_gradients, **common)
-                    self.gradient_labels[name] = self._animate(gradient)
+                    common = dict(ha="center", rotation=angle, zorder=3)
+                    self.edge_labels[name] = self._glyph_text(
+                        ax, px + normal[0], py + normal[1], va="bottom", fontsize=s.font_size * 0.95, **common
+                    )
+                    self.gradient_labels[name] = self._glyph_text(
+                        ax, px - normal[0], py - normal[1], va="top", fontsize=s.font_size * 0.88, color=s.muted,
+                        visible=show_gradients, **common
+                    )
 
         input_names, layer_names = node_labels(sizes)
         self.node_names = [input_names] + layer_names
-        self.nodes = []  # per layer, per neuron: Text in a rounded box
-        for layer in self.positions:
-            texts = []
-            for px, py in layer:
-                text = ax.text(
-                    px, py, "", ha="center", va="center", fontsize=s.font_size, color=s.text, zorder=4,
-                    linespacing=1.3,
-                    bbox=dict(boxstyle="round,pad=0.4", facecolor=s.node_face, edgecolor=s.node_edge,
-                              linewidth=s.line_width * 0.6),
-                )
-                texts.append(self._animate(text))
+        has_bias = {(where[1], where[2]) for where in state.names.values() if where[0] == "bias"}
+        self.nodes = []  # per layer, per neuron: a GlyphText ...
+        self.node_boxes = []  # ... in a rounded box sized for the widest value it may show
+        pad = s.font_size / 72 * 0.55
+        for l, layer in enumerate(self.positions):
+            texts, boxes = [], []
+            for j, (px, py) in enumerate(layer):
+                if l == 0:
+                    template = [f"{self.node_names[0][j]} = {MINUS}00.00"]
+                else:
+                    template = [f"{name} = {MINUS}00.000" for name in self.node_names[l][j]]
+                    if (l - 1, j) in has_bias:
+                        template.append(f"b{l}_{j + 1} = {MINUS}0.000")
+                box_w = max(self._text_size(line, s.font_size)[0] for line in template) + 2 * pad
+                line_h = self._text_size("lp", s.font_size)[1]
+                box_h = line_h * (1 + 1.3 * (len(template) - 1)) + 1.4 * pad
+                centre = ScaledTranslation(px, py, ax.transData)
+                boxes.append(self._box(ax, centre, -box_w / 2, -box_h / 2, box_w, box_h, facecolor=s.node_face,
+                                       edgecolor=s.node_edge, linewidth=s.line_width * 0.6, zorder=4))
+                texts.append(self._glyph_text(ax, px, py, fontsize=s.font_size, linespacing=1.3, zorder=5))
             self.nodes.append(texts)
-        self.title = self._animate(
-            ax.text(0.5, 0.985, "", transform=ax.transAxes, ha="center", va="top", fontsize=s.title_size,
-                    color=s.text)
-        )
+            self.node_boxes.append(boxes)
+        self.title = self._glyph_text(ax, 0.5, 0.985, transform=ax.transAxes, va="top", fontsize=s.title_size)
         legend = "edge width = |w|, colour = sign of w (blue +, vermillion \u2212)"
         if show_gradients:
             legend += ";  \u2202E/\u2202w coloured by where a step moves w"
@@ -404,11 +612,15 @@ class SurfaceView(_View):
             ax.plot([], [], "o", markersize=s.marker_size, markerfacecolor=s.marker_face,
                     markeredgecolor=s.marker_edge, markeredgewidth=s.line_width * 0.7, zorder=4)[0]
         )
-        self.readout = self._animate(
-            ax.text(0.02, 0.98, "", transform=ax.transAxes, ha="left", va="top", fontsize=s.font_size * 0.9,
-                    color=s.text, zorder=5,
-                    bbox=dict(boxstyle="round,pad=0.25", facecolor="white", edgecolor="none", alpha=0.85))
-        )
+        readout_size = s.font_size * 0.9
+        width = self._text_size(f"\u2202E/\u2202w00 = {MINUS}0.0000", readout_size)[0] + 0.14
+        line_h = self._text_size("lp", readout_size)[1]
+        height = line_h * (1 + 1.25 * 2) + 0.12
+        corner = ScaledTranslation(0.02, 0.98, ax.transAxes)  # the axes' top-left corner
+        self.readout_box = self._box(ax, corner, 0, -height, width, height, facecolor="white", edgecolor="none",
+                                     alpha=0.85, zorder=5)
+        self.readout = self._glyph_text(ax, 0.07, -0.06, transform=self.figure.dpi_scale_trans + corner, ha="left",
+                                        va="top", fontsize=readout_size, zorder=6)
         self.title = ax.set_title("", fontsize=s.title_size)
         self._surface_key = None
         self.surface = None
@@ -550,15 +762,13 @@ class StepsView(_View):
             y = -(i + 1)
             ax.text(self.column_x[0], y, name, ha="left", va="center", fontsize=s.font_size, color=s.text)
             for c, column in enumerate(("value", "grad", "change", "new"), start=1):
-                text = ax.text(self.column_x[c], y, "", ha="right", va="center", fontsize=s.font_size, color=s.text)
-                self.cells[(name, column)] = self._animate(text)
+                self.cells[(name, column)] = self._glyph_text(ax, self.column_x[c], y, ha="right", fontsize=s.font_size)
         y = -(len(self.names) + 1) + 0.45
         ax.plot([0.01, 0.99], [y, y], color=s.muted, linewidth=1.0)
         self.summary = []  # Text per line below the table
         for k in range(n_outputs + 2):
-            text = ax.text(self.column_x[0], -(len(self.names) + 2 + k) + 0.3, "", ha="left", va="center",
-                           fontsize=s.font_size, color=s.text)
-            self.summary.append(self._animate(text))
+            row_y = -(len(self.names) + 2 + k) + 0.3
+            self.summary.append(self._glyph_text(ax, self.column_x[0], row_y, ha="left", fontsize=s.font_size))
         self._key = None
         self.update(state)
 

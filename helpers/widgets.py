@@ -18,6 +18,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import itertools
+import struct
+import zlib
 
 import ipywidgets as widgets
 import numpy as np
@@ -27,14 +29,66 @@ from . import style as _style
 from .draw import VIEW_KINDS, NetworkView, StepsView, SurfaceView, compose_png, compute_state, fmt
 from .network import Network, parameter_names, set_parameter
 
-__all__ = ["Explorer"]
+__all__ = ["Explorer", "FastCanvas", "encode_png"]
 
 _figure_numbers = itertools.count(1)
 
 
-def _attach_canvas(figure):
+def encode_png(rgba):
+    """PNG bytes of an (h, w, 4) uint8 array: no row filters and zlib level 1.
+
+    On the mostly empty "diff" frames ipympl sends, this is 2-3x faster than Pillow's encoder at its
+    defaults, and the frames are a little larger; a frame on the same machine is cheap, a slow one
+    is what a class notices.
+    """
+    height, width, _ = rgba.shape
+    rows = np.empty((height, width * 4 + 1), dtype=np.uint8)
+    rows[:, 0] = 0  # filter type "None" for every row
+    rows[:, 1:] = rgba.reshape(height, width * 4)
+
+    def chunk(tag, body):
+        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8-bit RGBA
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 1)) + \
+        chunk(b"IEND", b"")
+
+
+class FastCanvas(Canvas):
+    """ipympl's canvas with a faster frame encoder; the messages and the browser side are unchanged.
+
+    ``get_diff_image`` follows matplotlib's WebAgg implementation (full frame first and after any
+    transparency or resize, otherwise only changed pixels, the rest transparent), encoded by
+    ``encode_png``. The data URL kept for pages without a kernel gets its "data:" prefix, which
+    ipympl 0.10 leaves off when it updates it after a draw.
+    """
+
+    def get_diff_image(self):
+        if not self._png_is_old:
+            return None
+        pixels = np.asarray(self.get_renderer().buffer_rgba())
+        buffer = pixels.view(np.uint32).squeeze(2)
+        if self._force_full or buffer.shape != self._last_buff.shape or (pixels[:, :, 3] != 255).any():
+            self.set_image_mode("full")
+            output = buffer
+        else:
+            self.set_image_mode("diff")
+            output = np.where(buffer != self._last_buff, buffer, 0)
+        self._last_buff = buffer.copy()
+        self._force_full = False
+        self._png_is_old = False
+        return encode_png(output.view(np.uint8).reshape((*output.shape, 4)))
+
+    def send_binary(self, data):
+        if self.syncing_data_url:  # no browser has connected yet: keep the picture for static pages
+            frame = self._last_buff.view(np.uint8).reshape((*self._last_buff.shape, 4))
+            self._data_url = "data:image/png;base64," + base64.b64encode(encode_png(frame)).decode("ascii")
+        self.send({"data": '{"type": "binary"}'}, buffers=[data])
+
+
+def _attach_canvas(figure, canvas_class=FastCanvas):
     """Give ``figure`` an ipympl canvas (a widget) without going through pyplot."""
-    canvas = Canvas(figure)
+    canvas = canvas_class(figure)
     FigureManager(canvas, next(_figure_numbers))  # the manager sends each rendered frame to the browser
     canvas.header_visible = False
     canvas.footer_visible = False
