@@ -150,6 +150,7 @@ def check_numeric(text, answer, rel_tol=0.01, abs_tol=1e-3, mistakes=()):
 # ---------------------------------------------------------------------------
 
 _INLINE_CODE = re.compile(r"`([^`]+)`")
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _to_html(text):
@@ -307,8 +308,8 @@ class ChoiceQuestion(_Question):
 
     def __init__(self, prompt, options, correct, *, hint=None, solution=None, explanations=None):
         options = [str(option) for option in options]
-        if len(options) < 2 or len(set(options)) != len(options):
-            raise ValueError("options: expected at least two different options")
+        if not 2 <= len(options) <= len(_LETTERS) or len(set(options)) != len(options):
+            raise ValueError(f"options: expected 2 to {len(_LETTERS)} different options")
         if isinstance(correct, bool) or not isinstance(correct, int) or not 0 <= correct < len(options):
             raise ValueError(f"correct: expected an option index 0..{len(options) - 1}, got {correct!r}")
         self.options = options
@@ -338,12 +339,12 @@ class ChoiceQuestion(_Question):
         return False, explanation or "Not this one. Try another, or open the hint."
 
     def _static_answer_html(self):
-        items = "".join(f"<li>{_to_html(option)}</li>" for option in self.options)
-        return f'<ol type="A">{items}</ol>'
+        # Letters written out: list styles are often reset by notebook themes.
+        items = "<br>".join(f"{_LETTERS[i]}. {_to_html(option)}" for i, option in enumerate(self.options))
+        return f"<p>{items}</p>"
 
     def _plain_text(self):
-        letters = "ABCDEFGHIJ"
-        lines = [super()._plain_text()] + [f"  {letters[i]}. {_to_plain(o)}" for i, o in enumerate(self.options)]
+        lines = [super()._plain_text()] + [f"  {_LETTERS[i]}. {_to_plain(o)}" for i, o in enumerate(self.options)]
         return "\n".join(lines)
 
 

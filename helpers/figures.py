@@ -24,7 +24,7 @@ from .network import sigmoid, softplus
 
 __all__ = [
     "log_base_figure",
-    "network_figure",
+    "notation_figure",
     "logistic_cost_figure",
     "png_bytes",
     "show",
@@ -247,18 +247,40 @@ def wiggle_figure(function, x0, chain_rule_slope, eps_values=None, xlabel="x", y
 
 
 # ---------------------------------------------------------------------------
-# The network diagram (the explorer's network view, frozen)
+# Lesson 01: the notation of the office-hours network
 # ---------------------------------------------------------------------------
 
 
-def network_figure(net, x, y, lr=0.1, show_gradients=False):
-    """The network diagram of ``draw.NetworkView`` for one state: a and z in every node, w on every edge.
+def notation_figure():
+    """The 2-2-1 office-hours network with names only: x1, x2, a1 → z1, a2 → z2, a3 → ŷ, w1..w6.
 
-    ``show_gradients`` adds dE/dw on each edge (coloured by the direction one step of size ``lr`` moves w).
+    Weights are numbered by sender (w1, w2 leave x1; w3, w4 leave x2), as in the notes.
     """
-    from .draw import NetworkView, compute_state
-
-    return NetworkView(compute_state(net, x, y, lr), show_gradients=show_gradients).figure
+    s = _style.current()
+    positions = {"x1": (0.0, 1.0), "x2": (0.0, -1.0), "h1": (1.0, 1.0), "h2": (1.0, -1.0), "out": (2.0, 0.0)}
+    texts = {"x1": "x1", "x2": "x2", "h1": "a1 → z1", "h2": "a2 → z2", "out": "a3 → ŷ"}
+    # (sender, receiver, name, where along the edge the label sits)
+    edges = [("x1", "h1", "w1", 0.5), ("x1", "h2", "w2", 0.25), ("x2", "h1", "w3", 0.25), ("x2", "h2", "w4", 0.5),
+             ("h1", "out", "w5", 0.5), ("h2", "out", "w6", 0.5)]
+    with rc_context(_rc()):
+        fig, (ax,) = _new_figure(1, width_per_panel=8.0, height=4.2)
+        ax.set_axis_off()
+        ax.set_xlim(-0.3, 2.3)
+        ax.set_ylim(-1.45, 1.45)
+        for sender, receiver, name, where in edges:
+            (x0, y0), (x1, y1) = positions[sender], positions[receiver]
+            ax.plot([x0, x1], [y0, y1], color=s.positive, linewidth=2, zorder=1)
+            lx, ly = x0 + where * (x1 - x0), y0 + where * (y1 - y0)
+            ax.text(lx, ly, name, ha="center", va="center", zorder=3,
+                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none"})
+        for key, (x, y) in positions.items():
+            ax.text(x, y, texts[key], ha="center", va="center", zorder=4,
+                    bbox={"boxstyle": "round,pad=0.45", "facecolor": s.node_face, "edgecolor": s.node_edge})
+        ax.text(0.0, -1.4, "inputs", ha="center", color=s.muted)
+        ax.text(1.0, -1.4, "hidden layer", ha="center", color=s.muted)
+        ax.text(2.0, -1.4, "output", ha="center", color=s.muted)
+        ax.set_title("The office-hours network: a before, z after the sigmoid")
+    return fig
 
 
 # ---------------------------------------------------------------------------

@@ -124,12 +124,9 @@ def test_png_is_deterministic():
     assert figures.png_bytes(figures.sigmoid_figure()) == figures.png_bytes(figures.sigmoid_figure())
 
 
-def test_network_figure_shows_the_forward_pass():
-    from helpers import office_hours_example
-
-    net, x, y, lr = office_hours_example()
-    fig = figures.network_figure(net, x, y, lr)
-    texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
-    z1 = net.forward(x).z[0][0]
-    assert f"z1 = {z1:.3f}" in texts
-    assert "w6" in texts
+def test_notation_figure_names_every_node_and_weight():
+    fig = figures.notation_figure()
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"x1", "x2", "a1 → z1", "a2 → z2", "a3 → ŷ"} <= texts
+    assert {f"w{i}" for i in range(1, 7)} <= texts
+    assert len(fig.axes[0].get_lines()) == 6
