@@ -68,10 +68,10 @@ browser: $(VENV)/.test-installed browser-deps
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests/browser -m browser
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check helpers tests benchmarks tools lessons notebooks
+	$(BIN)/ruff check .
 
 test: $(VENV)/.test-installed browser-deps
-	$(BIN)/ruff check helpers tests benchmarks tools lessons notebooks
+	$(BIN)/ruff check .
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		tests lessons notebooks
 
