@@ -1,0 +1,278 @@
+"""helpers.widgets.Explorer, driven headlessly through its controls like a person would."""
+
+import base64
+import io
+import re
+
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgba
+
+import helpers.widgets as widgets_module
+from helpers import chain_example, office_hours_example, two_two_two_example
+from helpers.draw import MINUS, fmt
+from helpers.widgets import Explorer, FastCanvas, encode_png
+
+# ipympl 0.10 builds its (hidden) toolbar with an argument traitlets no longer wants; not ours
+pytestmark = pytest.mark.filterwarnings("ignore:Passing unrecognized arguments:DeprecationWarning")
+
+
+@pytest.fixture
+def explorer():
+    return Explorer(*office_hours_example())
+
+
+def test_controls_are_generated_from_the_network(explorer):
+    assert list(explorer.controls) == [
+        "w1", "w2", "w3", "w4", "w5", "w6", "x1", "x2", "y", "lr", "step", "reset", "surface_x", "surface_y",
+    ]
+    assert explorer.controls["w5"].value == 0.5
+    assert explorer.controls["y"].min == 0 and explorer.controls["y"].max == 1  # cross_entropy targets
+    assert explorer.controls["lr"].value == pytest.approx(0.2)
+    assert explorer.controls["surface_x"].value == "w5" and explorer.controls["surface_y"].value == "w6"
+    assert set(explorer.figures) == {"network", "surface", "steps"}
+    assert all(isinstance(c, FastCanvas) for c in explorer.canvases.values())
+
+
+def test_a_weight_slider_updates_state_and_every_view(explorer):
+    explorer.controls["w3"].value = -1.5
+    state = explorer.state
+    assert state.values["w3"] == -1.5
+    assert state.net.weights[0][0, 1] == -1.5  # W1 = [[w1, w3], [w2, w4]]
+    network = explorer.views["network"]
+    assert network.edge_labels["w3"].get_text() == f"w3 = {MINUS}1.500"
+    assert network.edges["w3"].get_linewidth() == pytest.approx(network.edge_width(-1.5))
+    assert to_rgba(network.edges["w3"].get_color()) == to_rgba(network.style.negative)
+    assert network.nodes[1][0].get_text().startswith(f"a1 = {MINUS}1.500")
+    steps = explorer.views["steps"]
+    assert steps.cells[("w3", "value")].get_text() == f"{MINUS}1.5000"
+    assert steps.cells[("w5", "grad")].get_text() == fmt(state.grads["w5"], 4)
+
+
+def test_inputs_and_target_sliders(explorer):
+    explorer.controls["x1"].value = 0.75
+    assert explorer.state.x.tolist() == [0.75, 1.0]
+    assert explorer.views["network"].nodes[0][0].get_text() == "x1 = 0.75"
+    explorer.controls["y"].value = 0.0
+    assert explorer.state.y.tolist() == [0.0]
+    assert explorer.views["network"].title.get_text().startswith("y = 0.00")
+    assert explorer.state.grads["w5"] > 0  # now the step lowers w5
+
+
+def test_surface_marker_and_image(explorer):
+    surface = explorer.views["surface"]
+    image = surface.surface
+    explorer.controls["w5"].value = 2.0
+    assert tuple(np.ravel(surface.marker.get_data())) == (2.0, 0.6)
+    assert surface.surface is image  # an axis weight only moves the marker
+    explorer.controls["w4"].value = -1.0
+    assert surface.surface is not image
+    assert not np.allclose(surface.image.get_array(), image)
+
+
+def test_changing_the_surface_pair(explorer):
+    surface = explorer.views["surface"]
+    explorer.controls["surface_x"].value = "w3"
+    assert surface.pair == ("w3", "w6")
+    assert surface.axes.get_xlabel() == "w3" and surface.axes.get_ylabel() == "w6"
+    assert tuple(np.ravel(surface.marker.get_data())) == (0.3, 0.6)
+    explorer.controls["surface_y"].value = "w3"  # the weight already across: the two swap
+    assert explorer.controls["surface_x"].value == "w6"
+    assert surface.pair == ("w6", "w3")
+    assert surface.axes.get_xlabel() == "w6" and surface.axes.get_ylabel() == "w3"
+
+
+def test_take_a_step_moves_sliders_down_the_gradient(explorer):
+    net, x, y, lr = office_hours_example()
+    before = explorer.state
+    explorer.controls["step"].click()
+    stepped = net.step(x, y, lr)
+    assert explorer.state.net == stepped  # exactly Network.step, whatever the sliders display
+    for name, value in before.values.items():
+        slider = explorer.controls[name].value
+        assert slider == pytest.approx(before.new_values[name])
+        if before.grads[name] != 0:
+            assert np.sign(slider - value) == -np.sign(before.grads[name])
+        else:
+            assert slider == value
+    # the table now shows the next step, from the stepped network
+    steps = explorer.views["steps"]
+    after = stepped.step(x, y, lr)
+    assert steps.cells[("w5", "value")].get_text() == fmt(stepped.weights[1][0, 0], 4)
+    assert steps.cells[("w5", "new")].get_text() == fmt(after.weights[1][0, 0], 4)
+    assert steps.summary[1].get_text().startswith(f"E:  {fmt(stepped.cost(x, y), 4)}")
+    xs, _ = explorer.views["surface"].path.get_data()
+    assert len(xs) == 2 and xs[0] == 0.5
+
+
+def test_a_step_recomputes_once(explorer, monkeypatch):
+    calls = []
+    original = widgets_module.compute_state
+    monkeypatch.setattr(widgets_module, "compute_state", lambda *a, **k: calls.append(1) or original(*a, **k))
+    explorer.take_step()
+    assert len(calls) == 1  # six sliders moved, one recompute
+
+
+def test_learning_rate_changes_the_step_table_only(explorer):
+    network_key = explorer.views["network"]._key
+    explorer.controls["lr"].value = 1.0
+    assert explorer.state.lr == 1.0
+    assert explorer.views["network"]._key == network_key
+    steps = explorer.views["steps"]
+    assert steps.cells[("w6", "change")].get_text() == fmt(-explorer.state.grads["w6"], 4, sign=True)
+    assert steps.summary[2].get_text() == "learning rate lr = 1"
+
+
+def test_reset_restores_everything(explorer):
+    start = explorer.state
+    explorer.controls["w2"].value = 1.25
+    explorer.controls["x2"].value = -0.5
+    explorer.controls["lr"].value = 2.0
+    explorer.controls["surface_x"].value = "w1"
+    explorer.take_step()
+    explorer.controls["reset"].click()
+    state = explorer.state
+    assert state.net == start.net
+    assert state.x.tolist() == [0.0, 1.0] and state.y.tolist() == [1.0] and state.lr == 0.2
+    assert [explorer.controls[n].value for n in start.values] == pytest.approx(list(start.values.values()))
+    assert explorer.controls["x2"].value == 1.0 and explorer.controls["lr"].value == pytest.approx(0.2)
+    assert explorer.views["surface"].pair == ("w5", "w6")
+    assert explorer.views["surface"].path.get_data()[0] == [0.5]
+    assert explorer.views["network"].nodes[1][0].get_text() == "a1 = 0.300\nz1 = 0.574"
+
+
+def test_a_step_beyond_the_slider_range_widens_it():
+    net, x, y, _ = office_hours_example()
+    explorer = Explorer(net, x, y, lr=10.0)
+    explorer.controls["w6"].value = 3.99
+    for _ in range(3):
+        explorer.take_step()
+    assert explorer.state.values["w6"] > 4
+    assert explorer.controls["w6"].value == explorer.state.values["w6"]
+    assert explorer.controls["w6"].max >= explorer.state.values["w6"]
+
+
+def test_two_two_two_network():
+    net, x, y, lr = two_two_two_example()
+    explorer = Explorer(net, x, y, lr, numbering="by_receiver", surface_weights=("w1", "w8"))
+    names = list(explorer.controls)
+    assert names[:12] == [f"w{i}" for i in range(1, 9)] + ["b1_1", "b1_2", "b2_1", "b2_2"]
+    assert "y" not in explorer.controls  # two targets: no single y slider
+    assert explorer.controls["surface_x"].options == tuple(f"w{i}" for i in range(1, 9))
+    explorer.controls["b2_1"].value = 0.0
+    assert explorer.state.net.biases[1][0] == 0.0
+    before = explorer.state
+    explorer.take_step()
+    assert explorer.state.net == before.next_net
+    assert explorer.state.cost < before.cost
+
+
+def test_chain_network():
+    explorer = Explorer(*chain_example())
+    assert [n for n in explorer.controls if n.startswith("w")] == ["w1", "w2", "w3"]
+    assert explorer.views["surface"].pair == ("w2", "w3")  # default: the last two weights
+    assert explorer.controls["y"].min <= 0.7 <= explorer.controls["y"].max
+    explorer.controls["w1"].value = 0.5
+    assert explorer.views["network"].edge_labels["w1"].get_text() == "w1 = 0.500"
+
+
+def test_a_subset_of_views():
+    explorer = Explorer(*office_hours_example(), views=("steps",))
+    assert set(explorer.figures) == {"steps"}
+    explorer.controls["w5"].value = 1.0
+    explorer.take_step()
+    assert explorer.views["steps"].cells[("w5", "value")].get_text() == fmt(explorer.state.values["w5"], 4)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(views=("network", "histogram")), "views"),
+    (dict(views=()), "views"),
+    (dict(views=("steps", "steps")), "views"),
+    (dict(surface_weights=("w5", "w9")), "w9"),
+    (dict(surface_weights=("w5", "w5")), "twice"),
+    (dict(surface_weights=("w5",)), "two weight names"),
+    (dict(numbering="sideways"), "numbering"),
+    (dict(style="neon"), "style"),
+])
+def test_bad_arguments_are_clear_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Explorer(*office_hours_example(), **kwargs)
+
+
+def test_bad_example_is_a_clear_error():
+    net, x, y, lr = office_hours_example()
+    with pytest.raises(ValueError, match="x"):
+        Explorer(net, [1.0, 2.0, 3.0], y, lr)
+    with pytest.raises(ValueError, match="lr"):
+        Explorer(net, x, y, -1.0)
+    with pytest.raises(ValueError, match="net"):
+        Explorer("2-2-1", x, y, lr)
+
+
+def test_display_bundle_has_widget_png_and_plain_text(explorer):
+    from PIL import Image
+
+    bundle = explorer._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.widget.model_id
+    image = Image.open(io.BytesIO(base64.b64decode(bundle["image/png"])))
+    assert image.format == "PNG" and image.size[0] > 1000
+    text = bundle["text/plain"]
+    assert text == Explorer(*office_hours_example())._repr_mimebundle_()["text/plain"]  # deterministic
+    assert not re.search(r"0x[0-9a-f]{6,}|[0-9a-f]{32}", text)
+    assert "w3 = 0.300" in text and "E = 0.4213" in text
+
+
+def test_encode_png_round_trips():
+    from PIL import Image
+
+    rgba = np.random.default_rng(0).integers(0, 256, size=(7, 5, 4), dtype=np.uint8)
+    decoded = np.asarray(Image.open(io.BytesIO(encode_png(rgba))))
+    assert np.array_equal(decoded, rgba)
+
+
+def test_canvas_frames_are_diffs_after_the_first(explorer):
+    from PIL import Image
+
+    canvas = explorer.canvases["network"]
+    sent = []
+    canvas.send = lambda content, buffers=None: sent.append((content, buffers))
+    canvas._handle_message(canvas, {"type": "initialized"}, [])  # as the browser does when it connects
+    canvas._force_full = True
+    explorer.controls["w6"].value = -0.4
+    frames = [b[0] for c, b in sent if b]
+    assert frames and canvas._current_image_mode == "full"
+    explorer.controls["w6"].value = 0.9
+    frames = [b[0] for c, b in sent if b]
+    assert canvas._current_image_mode == "diff"
+    diff = np.asarray(Image.open(io.BytesIO(frames[-1])))
+    assert diff.shape[:2] == canvas.get_renderer().buffer_rgba().shape[:2]
+    changed = diff[:, :, 3] > 0
+    assert 0 < changed.mean() < 0.5  # only what moved is sent
+
+
+def test_executed_notebook_keeps_a_picture(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            f"import sys; sys.path.insert(0, {str(root)!r})\n"
+            "from helpers import office_hours_example\nfrom helpers.widgets import Explorer\n"
+            "Explorer(*office_hours_example())"
+        )
+    ]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3", store_widget_state=True).execute()
+    outputs = notebook.cells[0].outputs
+    assert [o["output_type"] for o in outputs] == ["execute_result"]
+    data = outputs[0]["data"]
+    assert {"image/png", "text/plain", "application/vnd.jupyter.widget-view+json"} <= set(data)
+    assert base64.b64decode(data["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data["text/plain"].startswith("Explorer of a 2-2-1 network")
+    # the widget state saved with the notebook carries each canvas' picture too
+    state = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    urls = [m["state"].get("_data_url") for m in state.values() if m["model_name"] == "MPLCanvasModel"]
+    assert len(urls) == 3 and all(u and u.startswith("data:image/png;base64,") for u in urls)
