@@ -28,8 +28,17 @@ $(VENV)/.lab-installed: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	touch $@
 
+# PyTorch is an optional third gradient check. It is installed only from a wheel already on this machine
+# (TORCH_WHEELS), never as a multi-GB download; without it those tests are skipped with a reason.
+TORCH_WHEELS ?= /opt/wheels
+TORCH_WHEEL  := $(firstword $(wildcard $(TORCH_WHEELS)/torch-*-cp311-*.whl))
+
 $(VENV)/.test-installed: pyproject.toml constraints.txt $(VENV)/.lab-installed
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	@if [ -n "$(TORCH_WHEEL)" ] && $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then \
+		echo "installing PyTorch from $(TORCH_WHEEL)"; \
+		$(BIN)/python -m pip install --quiet -c constraints.txt "$(TORCH_WHEEL)" || echo "PyTorch install failed; its checks will be skipped"; \
+	fi
 	touch $@
 
 lab: $(VENV)/.lab-installed
