@@ -359,6 +359,7 @@ class Quiz:
         self.questions = questions
         for number, question in enumerate(questions, start=1):
             question.number = f"Question {number}"
+            question.prompt_view.value = f"<b>{question.number}.</b> {_to_html(question.prompt)}"
             question._listeners.append(lambda _: self._update_score())
         self.score_view = widgets.HTML(value=self._score_text())
         self.widget = widgets.VBox(

@@ -229,6 +229,7 @@ def test_quiz_numbers_questions_and_keeps_score():
     q2 = ChoiceQuestion("Two?", ["x", "y"], correct=0)
     quiz = Quiz([q1, q2], title="Check yourself")
     assert quiz.score == 0 and "0 of 2" in quiz.score_view.value
+    assert q2.prompt_view.value.startswith("<b>Question 2.</b>")
     q1.answer_box.value = "1"
     assert quiz.score == 1 and "1 of 2" in quiz.score_view.value
     q2.answer_box.value = "y"
