@@ -68,7 +68,7 @@ def _relu(a):
 
 
 def _relu_prime(a):
-    # The derivative at exactly 0 is undefined; we use 0 (as PyTorch and autograd do).
+    # The derivative at exactly 0 is undefined; we take 0 there (as PyTorch does).
     return (np.asarray(a) > 0).astype(float)
 
 

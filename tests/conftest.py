@@ -1,9 +1,17 @@
 """Shared fixtures: reproducible random networks for the gradient checks."""
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from helpers import Network
+
+# In CI every run draws the same examples (a failure can be reproduced); locally each run explores new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def build_case(seed, sizes, activations, cost, with_bias, batch, scale=1.0):
