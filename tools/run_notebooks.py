@@ -4,9 +4,13 @@
     python tools/run_notebooks.py lessons/02_logistic_cost.ipynb
 
 Each notebook runs in a fresh "python3" kernel from its own folder, like Restart & Run All in
-JupyterLab. The saved file is deterministic: no timing metadata, no widget state (its model ids
-are random; viewers without a kernel fall back to the HTML/PNG each display carries), a fixed
-hash seed, and the standard kernelspec so JupyterLab never asks which kernel to use.
+JupyterLab. The saved file is deterministic, so re-running an unchanged notebook changes nothing:
+no timing metadata, a fixed hash seed, stdout/stderr chunks merged, the standard kernelspec (so
+JupyterLab never asks which kernel to use), and no widget state or widget views. Widget model ids
+are random and the models die with the kernel, so a saved view could only ever say "model not
+found"; without it every front end shows the PNG/HTML that our displays carry beside the view
+(JupyterLab before the first run, GitHub, nbviewer, nbconvert). Running the notebook brings the
+live widgets back. --keep-widget-views keeps the views anyway.
 A notebook that fails is reported and left unchanged on disk; the exit status is 1 if any failed.
 """
 
@@ -36,7 +40,26 @@ def notebooks_to_run(paths):
     return [p for p in found if ".ipynb_checkpoints" not in p.parts]
 
 
-def run_one(path, timeout):
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def _tidy_outputs(cell, keep_widget_views):
+    """Merge consecutive stream chunks (their split depends on timing) and drop dead widget views."""
+    tidy = []
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream" and tidy and tidy[-1].output_type == "stream" \
+                and tidy[-1].name == output.name:
+            tidy[-1].text += output.text
+            continue
+        if not keep_widget_views and output.output_type in ("display_data", "execute_result"):
+            output.data.pop(WIDGET_VIEW, None)
+            if not output.data:
+                continue
+        tidy.append(output)
+    cell.outputs = tidy
+
+
+def run_one(path, timeout, keep_widget_views=False):
     """Execute one notebook in place. Returns (ok, message)."""
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
@@ -56,6 +79,8 @@ def run_one(path, timeout):
         return False, f"FAILED ({type(error).__name__}): {first_line}"
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            _tidy_outputs(cell, keep_widget_views)
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
     code_cells = sum(cell.cell_type == "code" for cell in nb.cells)
@@ -66,6 +91,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", help="notebooks to run (default: lessons/ and notebooks/)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (default 600)")
+    parser.add_argument("--keep-widget-views", action="store_true",
+                        help="keep widget views in the saved outputs (their model ids change on every run)")
     args = parser.parse_args(argv)
 
     # The kernel inherits this environment: fixed hash seed, the default look for figures.
@@ -81,7 +108,7 @@ def main(argv=None):
         shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
         print(f"[{number}/{len(paths)}] {shown} ...", end=" ", flush=True)
         started = time.perf_counter()
-        ok, message = run_one(path, args.timeout)
+        ok, message = run_one(path, args.timeout, args.keep_widget_views)
         print(f"{message} ({time.perf_counter() - started:.1f} s)", flush=True)
         failures += not ok
     if failures:
