@@ -294,7 +294,7 @@ class NumericQuestion(_Question):
         return check_numeric(self.answer_box.value, self.answer, self.rel_tol, self.abs_tol, self.mistakes)
 
     def _static_answer_html(self):
-        return "<p><i>Type a number (in a running notebook).</i></p>"
+        return "<p><i>Run the notebook to type an answer and check it.</i></p>"
 
 
 class ChoiceQuestion(_Question):
@@ -349,7 +349,7 @@ class ChoiceQuestion(_Question):
 
 
 class Quiz:
-    """Several questions under one title, with a running score."""
+    """Several questions under one title (None: no heading, e.g. below a Markdown one), with a running score."""
 
     def __init__(self, questions, title="Check yourself"):
         questions = list(questions)
@@ -363,8 +363,12 @@ class Quiz:
             question._listeners.append(lambda _: self._update_score())
         self.score_view = widgets.HTML(value=self._score_text())
         self.widget = widgets.VBox(
-            [widgets.HTML(value=f"<h3>{html.escape(title)}</h3>")] + [q.widget for q in questions] + [self.score_view]
+            ([widgets.HTML(value=self._heading_html())] if title else []) + [q.widget for q in questions]
+            + [self.score_view]
         )
+
+    def _heading_html(self):
+        return f"<h3>{html.escape(self.title)}</h3>" if self.title else ""
 
     @property
     def score(self):
@@ -378,15 +382,17 @@ class Quiz:
         self.score_view.value = self._score_text()
 
     def __repr__(self):
-        header = f"{self.title} ({len(self.questions)} questions)"
+        count = len(self.questions)
+        header = f"{self.title or 'Quiz'} ({count} question{'' if count == 1 else 's'})"
         return "\n".join([header] + [q._plain_text() for q in self.questions])
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = self.widget._repr_mimebundle_()
         bundle["text/plain"] = repr(self)
-        body = "".join(f'<div class="self-check">{q._static_html()}</div>' for q in self.questions)
-        bundle["text/html"] = f"<h3>{html.escape(self.title)}</h3>{body}"
+        body = "".join(f'<div class="self-check" style="margin-bottom: 1em">{q._static_html()}</div>'
+                       for q in self.questions)
+        bundle["text/html"] = self._heading_html() + body
         bundle["text/markdown"] = "\n\n".join(
-            [f"### {self.title}"] + [f"**{q.number}.** {q.prompt}" for q in self.questions]
+            ([f"### {self.title}"] if self.title else []) + [f"**{q.number}.** {q.prompt}" for q in self.questions]
         )
         return bundle

@@ -268,3 +268,11 @@ def test_single_question_bundle():
     assert bundle["text/plain"] == "Numeric question: What is y_hat?"
     assert "What is y_hat?" in bundle["text/html"]
     assert repr(q) == bundle["text/plain"]
+
+
+def test_quiz_without_title():
+    quiz = Quiz([NumericQuestion("One?", 1.0)], title=None)
+    bundle = quiz._repr_mimebundle_()
+    assert "<h3>" not in bundle["text/html"]
+    assert bundle["text/plain"].startswith("Quiz (1 question)\n")
+    assert len(quiz.widget.children) == 2  # the question and the score
