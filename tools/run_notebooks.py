@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -61,6 +62,8 @@ def _tidy_outputs(cell, keep_widget_views):
 
 def run_one(path, timeout, keep_widget_views=False):
     """Execute one notebook in place. Returns (ok, message)."""
+    if not path.is_file():
+        return False, "FAILED: no such file"
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata.pop("widgets", None)
@@ -75,7 +78,8 @@ def run_one(path, timeout, keep_widget_views=False):
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
-        first_line = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip()  # tracebacks come with terminal colours
+        first_line = text.splitlines()[-1] if text else type(error).__name__
         return False, f"FAILED ({type(error).__name__}): {first_line}"
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
