@@ -13,18 +13,21 @@ Views read sizes and colours from ``helpers.style`` and never import ipywidgets.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Polygon
 from matplotlib.text import Text
+from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import ScaledTranslation
 
 from . import style as _style
@@ -319,8 +322,11 @@ class _View:
         self.style = style or _style.current()
         self.figure = Figure(figsize=figsize, dpi=self.style.dpi, facecolor="white")
         FigureCanvasAgg(self.figure)  # headless default; widgets.py swaps in an ipympl canvas
-        self._animated = []
-        self._background = None
+        self._animated = []  # repainted on every change, on top of ...
+        self._layer = []  # ... a middle layer, repainted only when marked dirty, on top of ...
+        self._layer_dirty = True
+        self._layer_background = None
+        self._background = None  # ... the static picture of the last full draw
         self.figure.canvas.mpl_connect("draw_event", self._on_draw)
 
     def _animate(self, artist):
@@ -354,11 +360,28 @@ class _View:
         box.set_clip_on(False)
         return self._animate(box)
 
+    def _in_layer(self, artist):
+        """Register an artist of the middle layer (slow to paint, changes less often)."""
+        artist.set_animated(True)
+        self._layer.append(artist)
+        return artist
+
     def _on_draw(self, event):
         # After a full draw: keep the static picture, then paint the animated artists on it.
         if event.canvas.is_saving():  # savefig draws animated artists itself
             return
         self._background = event.canvas.copy_from_bbox(self.figure.bbox)
+        self._layer_dirty = True
+        self._paint_layer_and_animated()
+
+    def _paint_layer_and_animated(self):
+        canvas = self.figure.canvas
+        if self._layer:
+            if self._layer_dirty or self._layer_background is None:
+                for artist in self._layer:
+                    self.figure.draw_artist(artist)
+                self._layer_background = canvas.copy_from_bbox(self.figure.bbox)
+                self._layer_dirty = False
         self._paint_animated()
 
     def _paint_animated(self):
@@ -367,16 +390,19 @@ class _View:
                 self.figure.draw_artist(artist)
 
     def render(self, how="blit"):
-        """Show the current artists: "full" redraws everything, "blit" repaints animated artists
-        on the kept background, None does nothing. Returns what was done."""
+        """Show the current artists: "full" redraws everything, "blit" repaints the animated
+        artists on the kept background, None does nothing. Returns what was done."""
         canvas = self.figure.canvas
         if how is None:
             return None
         if how == "full" or self._background is None:
             canvas.draw()
             return "full"
-        canvas.restore_region(self._background)
-        self._paint_animated()
+        if self._layer and not self._layer_dirty and self._layer_background is not None:
+            canvas.restore_region(self._layer_background)
+        else:
+            canvas.restore_region(self._background)
+        self._paint_layer_and_animated()
         canvas.blit(self.figure.bbox)
         return "blit"
 
@@ -574,6 +600,75 @@ class NetworkView(_View):
 # ---------------------------------------------------------------------------
 
 
+def _interpolation_weights(grid, targets):
+    """For each target: the index i of the grid interval it falls in and its fraction t in it, so that
+    f(target) = (1 - t) f[i] + t f[i + 1] (clamped at the ends)."""
+    index = np.clip(np.searchsorted(grid, targets) - 1, 0, len(grid) - 2)
+    t = np.clip((targets - grid[index]) / (grid[index + 1] - grid[index]), 0.0, 1.0)
+    return index, t
+
+
+class SurfaceImage(Artist):
+    """Values on a grid, painted in colour over the whole of ``axes``.
+
+    Bilinear between the grid points (which sit exactly at the sampled weights), computed at the
+    axes' pixel size with two small matrix products and a colour lookup table: a few times cheaper
+    than AxesImage's general resampler, which matters because hidden-weight sliders change it on
+    every move.
+    """
+
+    def __init__(self, axes, cmap, norm):
+        super().__init__()
+        self.axes = axes
+        self.mappable = ScalarMappable(norm=norm, cmap=cmap)  # what the colour bar shows
+        self.norm = norm
+        self._lut = (self.mappable.get_cmap()(np.linspace(0, 1, 256)) * 255).round().astype(np.uint8)
+        self._data = None
+        self._pixels = None  # (key, rgba)
+
+    def set_data(self, data, grid_u, grid_v):
+        self._data, self.grid_u, self.grid_v = np.asarray(data, dtype=float), grid_u, grid_v
+        self._pixels = None
+        self.stale = True
+
+    def get_array(self):
+        return self._data
+
+    def set_clim(self, low, high):
+        self.mappable.set_clim(low, high)
+        self._pixels = None
+        self.stale = True
+
+    def draw(self, renderer):
+        if self._data is None or not self.get_visible():
+            return
+        box = self.axes.bbox
+        x0, y0 = round(box.x0), round(box.y0)
+        width, height = round(box.x1) - x0, round(box.y1) - y0
+        key = (x0, y0, width, height, self.norm.vmin, self.norm.vmax)
+        if self._pixels is None or self._pixels[0] != key:
+            to_data = self.axes.transData.inverted()
+            us = to_data.transform(np.column_stack([x0 + 0.5 + np.arange(width), np.full(width, y0 + 0.5)]))[:, 0]
+            vs = to_data.transform(np.column_stack([np.full(height, x0 + 0.5), y0 + 0.5 + np.arange(height)]))[:, 1]
+            # bilinear: first along v (rows), then along u (columns); gathers, no matrix products
+            row, t = _interpolation_weights(self.grid_v, vs)
+            rows = self._data.take(row, axis=0) * (1 - t)[:, None] + self._data.take(row + 1, axis=0) * t[:, None]
+            col, t = _interpolation_weights(self.grid_u, us)
+            values = rows.take(col, axis=1) * (1 - t) + rows.take(col + 1, axis=1) * t
+            span = (self.norm.vmax - self.norm.vmin) or 1.0
+            values -= self.norm.vmin
+            values *= 255 / span
+            values += 0.5
+            np.clip(values, 0, 255, out=values)
+            rgba = self._lut.take(values.astype(np.intp), axis=0)  # Agg takes the bottom row first
+            self._pixels = (key, rgba)
+        gc = renderer.new_gc()
+        gc.set_clip_rectangle(box)
+        renderer.draw_image(gc, x0, y0, self._pixels[1])
+        gc.restore()
+        self.stale = False
+
+
 class SurfaceView(_View):
     """E over a grid of two weights (all other parameters fixed at their current values), the
     current point, the direction of steepest descent, where one step lands, and the recent path."""
@@ -586,13 +681,11 @@ class SurfaceView(_View):
         self.resolution = int(resolution)
         self.axes = self.figure.add_axes((0.15, 0.15, 0.62, 0.74))
         self.colorbar_axes = self.figure.add_axes((0.82, 0.15, 0.04, 0.74))
-        self.image = self._animate(
-            self.axes.imshow(np.zeros((2, 2)), origin="lower", aspect="auto", cmap=s.cmap, interpolation="bilinear",
-                             norm=Normalize(0, 1), zorder=0)
-        )
-        self.colorbar = self.figure.colorbar(self.image, cax=self.colorbar_axes, extend="both")
-        self.colorbar.set_label("E", fontsize=s.font_size)
-        self.colorbar_axes.tick_params(labelsize=s.tick_size)
+        self.image = SurfaceImage(self.axes, s.cmap, Normalize(0, 1))
+        self.image.set_zorder(0)
+        self.axes.add_artist(self.image)
+        self._in_layer(self.image)  # repainted only when the surface or its colours change
+        self._build_colorbar()
         self.axes.tick_params(labelsize=s.tick_size)
         ax = self.axes
         self.path = self._animate(
@@ -643,7 +736,6 @@ class SurfaceView(_View):
         (u0, u1), (v0, v1) = self.limits[first], self.limits[second]
         self.grid_u = np.linspace(u0, u1, self.resolution)
         self.grid_v = np.linspace(v0, v1, self.resolution)
-        self.image.set_extent((u0, u1, v0, v1))
         self.axes.set_xlim(u0, u1)
         self.axes.set_ylim(v0, v1)
         self.axes.set_xlabel(first, fontsize=self.style.font_size)
@@ -660,21 +752,65 @@ class SurfaceView(_View):
         # a window of 8 around 0 shows the sigmoid's saturation; widen it when w sits outside
         return (min(-4.0, np.floor(value) - 1.0), max(4.0, np.ceil(value) + 1.0))
 
+    def _build_colorbar(self):
+        """A colour bar whose gradient is static and whose ticks and labels are animated, so that a
+        new colour scale costs no full redraw (matplotlib's Colorbar rebuilds itself on set_clim)."""
+        s, cax = self.style, self.colorbar_axes
+        cax.imshow(np.linspace(0, 1, 256)[:, None], origin="lower", aspect="auto", cmap=s.cmap, extent=(0, 1, 0, 1))
+        cax.set_xticks([])
+        cax.set_yticks([])
+        cax.set_xlim(0, 1)
+        cax.set_ylim(0, 1)
+        cmap = self.image.mappable.get_cmap()
+        for y0, tip, value in ((1.0, 1.07, 1.0), (0.0, -0.07, 0.0)):  # "beyond the scale" ends, as extend="both"
+            cax.add_patch(Polygon([(0, y0), (1, y0), (0.5, tip)], closed=True, facecolor=cmap(value),
+                                  edgecolor="none", clip_on=False, transform=cax.transAxes))
+        cax.set_title("E", fontsize=s.font_size, pad=s.font_size * 1.2)
+        self.colorbar_ticks = self._animate(
+            Line2D([], [], color=s.text, linewidth=1.0, transform=cax.transAxes, clip_on=False)
+        )
+        cax.add_line(self.colorbar_ticks)
+        offset = ScaledTranslation(4 / 72, 0, self.figure.dpi_scale_trans)
+        self.colorbar_labels = [
+            self._glyph_text(cax, 1.25, 0.5, transform=cax.transAxes + offset, ha="left", fontsize=s.tick_size,
+                             visible=False)
+            for _ in range(8)
+        ]
+
+    def _set_colorbar_ticks(self):
+        low, high = self.image.norm.vmin, self.image.norm.vmax
+        ticks = [t for t in MaxNLocator(nbins=5).tick_values(low, high) if low <= t <= high]
+        ticks = ticks[: len(self.colorbar_labels)]
+        step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+        decimals = max(0, -math.floor(math.log10(step))) if step > 0 else 0
+        xs, ys = [], []
+        for label, value in itertools.zip_longest(self.colorbar_labels, ticks):
+            if value is None:
+                label.set_visible(False)
+                continue
+            y = (value - low) / (high - low)
+            label.set_position((1.25, y))
+            label.set_text(fmt(value, decimals))
+            label.set_visible(True)
+            xs += [1.0, 1.25, np.nan]
+            ys += [y, y, np.nan]
+        self.colorbar_ticks.set_data(xs, ys)
+
     def _recompute(self, state):
         first, second = (state.names[name][1:] for name in self.pair)
         self.surface = cost_surface(state.net, state.x, state.y, first, second, self.grid_u, self.grid_v)
-        self.image.set_data(self.surface)
+        self.image.set_data(self.surface, self.grid_u, self.grid_v)
+        self._layer_dirty = True
         low, high = float(self.surface.min()), float(self.surface.max())
         norm = self.image.norm
         span = norm.vmax - norm.vmin
         # The colour scale stays put while hidden weights move (same colour = same E); it is refitted
-        # only when the surface leaves it far behind, which costs one full redraw of the colour bar.
+        # only when the surface leaves it far behind (the bar's tick labels are animated, so that is cheap).
         if not self._norm_fitted or low < norm.vmin - 0.5 * span or high > norm.vmax + 0.5 * span \
                 or high - low < 0.25 * span:
             self.image.set_clim(low, high if high > low else low + 1e-9)
             self._norm_fitted = True
-            return True
-        return False
+            self._set_colorbar_ticks()
 
     # -- per change ------------------------------------------------------------
 
@@ -688,15 +824,14 @@ class SurfaceView(_View):
 
     def update(self, state):
         """Move the marker and arrow; recompute the surface only when a weight off the axes, x or y
-        changed. Returns "full" (colour scale or axes changed) or "blit"."""
+        changed. Returns "full" (the axes changed) or "blit"."""
         first, second = self.pair
         others = tuple(v for name, v in state.values.items() if name not in self.pair)
         surface_key = (others, tuple(state.x.ravel()), tuple(state.y.ravel()))
         how = "blit"
         if surface_key != self._surface_key:
             self._surface_key = surface_key
-            if self._recompute(state):
-                how = "full"
+            self._recompute(state)
         u, v = state.values[first], state.values[second]
         (u0, u1), (v0, v1) = self.limits[first], self.limits[second]
         if not (u0 <= u <= u1 and v0 <= v <= v1):  # walked off the grid: widen it around the point

@@ -86,9 +86,9 @@ class FastCanvas(Canvas):
         self.send({"data": '{"type": "binary"}'}, buffers=[data])
 
 
-def _attach_canvas(figure, canvas_class=FastCanvas):
+def _attach_canvas(figure, canvas_class=None):
     """Give ``figure`` an ipympl canvas (a widget) without going through pyplot."""
-    canvas = canvas_class(figure)
+    canvas = (canvas_class or FastCanvas)(figure)
     FigureManager(canvas, next(_figure_numbers))  # the manager sends each rendered frame to the browser
     canvas.header_visible = False
     canvas.footer_visible = False

@@ -290,3 +290,20 @@ def test_glyph_text_draws_where_a_text_would():
     for kwargs in [dict(ha="center", va="center"), dict(ha="right", va="top"), dict(ha="left", va="bottom")]:
         ours, theirs = ink(True, **kwargs), ink(False, **kwargs)
         assert np.allclose(ours, theirs, atol=2), kwargs
+
+
+def test_surface_pixels_follow_the_cost(office):
+    view = SurfaceView(office)
+    view.render("full")
+    pixels = view.rgba()
+    box = view.axes.bbox  # display coordinates, y upwards; the pixel array's rows go downwards
+    height = pixels.shape[0]
+
+    def brightness(fx, fy):
+        col = int(box.x0 + fx * box.width)
+        row = height - 1 - int(box.y0 + fy * box.height)
+        return pixels[row, col, :3].astype(float).sum()
+
+    # cividis runs dark (low E) to bright yellow (high E); w5 = w6 = -4 is the worst corner for y = 1
+    assert view.surface[0, 0] > view.surface[-1, -1]
+    assert brightness(0.03, 0.03) > brightness(0.97, 0.97) + 200
