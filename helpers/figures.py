@@ -67,9 +67,15 @@ def _new_figure(n_panels, width_per_panel=5.6, height=4.4):
     return fig, list(axes)
 
 
-def _mark(ax, x, y, label, colour, offset=(12, -18)):
+def _mark(ax, x, y, label, colour, offset=(12, -18), text_at=None):
+    """A point with a label: ``offset`` in points from it, or at ``text_at`` (axes fraction) with an arrow."""
     ax.plot([x], [y], "o", color=colour, markersize=10, markeredgecolor="black", zorder=5)
-    ax.annotate(label, (x, y), xytext=offset, textcoords="offset points", color="black")
+    box = {"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
+    if text_at is None:
+        ax.annotate(label, (x, y), xytext=offset, textcoords="offset points", color="black", zorder=6, bbox=box)
+    else:
+        ax.annotate(label, (x, y), xytext=text_at, textcoords="axes fraction", color="black", zorder=6, bbox=box,
+                    arrowprops={"arrowstyle": "->", "color": "black", "shrinkB": 6})
 
 
 # ---------------------------------------------------------------------------
@@ -77,8 +83,8 @@ def _mark(ax, x, y, label, colour, offset=(12, -18)):
 # ---------------------------------------------------------------------------
 
 
-def sigmoid_figure(marks=(), show_derivative=True, a_range=(-6.0, 6.0)):
-    """The logistic sigmoid beside tanh, and (optionally) their derivatives.
+def sigmoid_figure(marks=(), show_derivative=True, with_tanh=True, a_range=(-6.0, 6.0)):
+    """The logistic sigmoid (beside tanh unless ``with_tanh`` is False), and optionally the slopes.
 
     ``marks``: ``(a, label)`` pairs drawn as points on the sigmoid (and on its
     derivative), e.g. the example's a1 or a saturated a = 4.
@@ -90,25 +96,27 @@ def sigmoid_figure(marks=(), show_derivative=True, a_range=(-6.0, 6.0)):
         ax = axes[0]
         ax.axhline(0, color="grey", linewidth=1)
         ax.axhline(1, color="grey", linewidth=1, linestyle=":")
-        ax.axhline(-1, color="grey", linewidth=1, linestyle=":")
         ax.plot(a, sigmoid(a), color=blue, label="sigmoid σ(a): between 0 and 1")
-        ax.plot(a, np.tanh(a), color=vermillion, linestyle="--", label="tanh(a): between −1 and 1")
+        if with_tanh:
+            ax.axhline(-1, color="grey", linewidth=1, linestyle=":")
+            ax.plot(a, np.tanh(a), color=vermillion, linestyle="--", label="tanh(a): between −1 and 1")
         ax.set_xlabel("a (the neuron's input)")
         ax.set_ylabel("z = f(a)")
-        ax.set_title("Activation functions")
-        ax.set_ylim(-1.15, 1.15)
-        ax.legend(loc="lower right")
+        ax.set_title("Activation functions" if with_tanh else "The sigmoid")
+        ax.set_ylim(-1.15 if with_tanh else -0.05, 1.15)
+        ax.legend(loc="lower right" if with_tanh else "upper left")
         for value, label in marks:
             _mark(ax, value, float(sigmoid(value)), label, green)
         if show_derivative:
             ax = axes[1]
             s = sigmoid(a)
             ax.plot(a, s * (1 - s), color=blue, label="σ'(a) = σ(a)(1 − σ(a))")
-            ax.plot(a, 1 - np.tanh(a) ** 2, color=vermillion, linestyle="--", label="tanh'(a) = 1 − tanh²(a)")
+            if with_tanh:
+                ax.plot(a, 1 - np.tanh(a) ** 2, color=vermillion, linestyle="--", label="tanh'(a) = 1 − tanh²(a)")
             ax.set_xlabel("a")
             ax.set_ylabel("slope f'(a)")
-            ax.set_title("Their slopes: flat far from 0")
-            ax.set_ylim(0, 1.1)
+            ax.set_title("Their slopes: flat far from 0" if with_tanh else "Its slope: flat far from 0")
+            ax.set_ylim(0, 1.1 if with_tanh else 0.3)
             ax.legend(loc="upper left")
             for value, label in marks:
                 sv = float(sigmoid(value))
@@ -141,7 +149,7 @@ def logistic_cost_figure(y_hat=None, y=1):
         ax.legend(loc="upper center")
         if y_hat is not None:
             cost = -np.log(y_hat) if y == 1 else -np.log(1 - y_hat)
-            _mark(ax, float(y_hat), float(cost), f"ŷ = {y_hat:.3f}, E = {cost:.3f}", green, offset=(-40, 18))
+            _mark(ax, float(y_hat), float(cost), f"ŷ = {y_hat:.3f}, E = {cost:.3f}", green, text_at=(0.25, 0.45))
     return fig
 
 

@@ -40,6 +40,13 @@ def test_sigmoid_figure_without_derivative():
     assert len(figures.sigmoid_figure(show_derivative=False).axes) == 1
 
 
+def test_sigmoid_figure_without_tanh():
+    fig = figures.sigmoid_figure(with_tanh=False, marks=[(4.0, "x1 = 4")])
+    for ax in fig.axes:
+        assert not any("tanh" in line.get_label() for line in ax.get_lines())
+    assert fig.axes[1].get_ylim()[1] < 1
+
+
 def test_logistic_cost_figure():
     fig = figures.logistic_cost_figure(y_hat=0.6)
     (ax,) = fig.axes
