@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import itertools
 import math
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -152,6 +153,7 @@ def node_labels(layer_sizes):
 _GLYPHS = {}  # (font id, size, dpi, glyph index, angle, fx, fy) -> (alpha bitmap, left, top)
 _CHARS = {}  # (font key, char) -> (ft font, glyph index, advance in pixels)
 _METRICS = {}  # font key -> (line height, descent) in pixels
+_GCS = weakref.WeakKeyDictionary()  # renderer -> a graphics context for stamping text
 
 
 def _agg_fast_path(renderer):
@@ -297,14 +299,15 @@ class GlyphText(Artist):
         if signature != self._last_signature:  # unchanged labels reuse their mask
             self._last_mask = self._compose(renderer, anchor_x, anchor_y)
             self._last_signature = signature
-        gc = renderer.new_gc()
-        gc.set_foreground(self._color)
-        gc.set_alpha(self.get_alpha())
-        gc.set_antialiased(True)
         if self._last_mask is not None:
+            gc = _GCS.get(renderer)
+            if gc is None:  # one graphics context per renderer, reused: making one costs as much as a label
+                gc = _GCS[renderer] = renderer.new_gc()
+                gc.set_antialiased(True)
+            gc.set_foreground(self._color)
+            gc.set_alpha(self.get_alpha())
             mask, left, top_edge = self._last_mask
             renderer._renderer.draw_text_image(mask, left, canvas_height - top_edge + mask.shape[0], 0, gc)
-        gc.restore()
         self.stale = False
 
 
@@ -351,14 +354,14 @@ class _View:
         )
         return width / self.figure.dpi, height / self.figure.dpi
 
-    def _box(self, ax, anchor_transform, x, y, width, height, **kwargs):
-        """An animated rounded box, ``width`` x ``height`` inches, its lower-left corner (x, y)
-        inches from the point that ``anchor_transform`` puts at the origin."""
+    def _box(self, ax, anchor_transform, x, y, width, height, animated=True, **kwargs):
+        """A rounded box, ``width`` x ``height`` inches, its lower-left corner (x, y) inches from the
+        point that ``anchor_transform`` puts at the origin."""
         box = FancyBboxPatch((x, y), width, height, boxstyle="round,pad=0,rounding_size=0.07",
                              transform=self.figure.dpi_scale_trans + anchor_transform, **kwargs)
         ax.add_patch(box)
         box.set_clip_on(False)
-        return self._animate(box)
+        return self._animate(box) if animated else box
 
     def _in_layer(self, artist):
         """Register an artist of the middle layer (slow to paint, changes less often)."""
@@ -486,6 +489,34 @@ class NetworkView(_View):
         inch_y = height / (y_limits[1] - y_limits[0])
         gap = (s.edge_width_max / 2 + 2) / 72  # clear of the thickest edge, in inches
 
+        input_names, layer_names = node_labels(sizes)
+        self.node_names = [input_names] + layer_names
+        has_bias = {(where[1], where[2]) for where in state.names.values() if where[0] == "bias"}
+        self.nodes = []  # per layer, per neuron: a GlyphText ...
+        self.node_boxes = []  # ... in a static rounded box sized for the widest value it may show
+        half_sizes = []  # per layer, per neuron: (half width, half height) of the box in inches
+        pad = s.font_size / 72 * 0.55
+        for l, layer in enumerate(self.positions):
+            texts, boxes, halves = [], [], []
+            for j, (px, py) in enumerate(layer):
+                if l == 0:
+                    template = [f"{self.node_names[0][j]} = {MINUS}00.00"]
+                else:
+                    template = [f"{name} = {MINUS}00.000" for name in self.node_names[l][j]]
+                    if (l - 1, j) in has_bias:
+                        template.append(f"b{l}_{j + 1} = {MINUS}0.000")
+                box_w = max(self._text_size(line, s.font_size)[0] for line in template) + 2 * pad
+                line_h = self._text_size("lp", s.font_size)[1]
+                box_h = line_h * (1 + 1.3 * (len(template) - 1)) + 1.4 * pad
+                centre = ScaledTranslation(px, py, ax.transData)
+                boxes.append(self._box(ax, centre, -box_w / 2, -box_h / 2, box_w, box_h, facecolor=s.node_face,
+                                       edgecolor=s.node_edge, linewidth=s.line_width * 0.6, zorder=4,
+                                       animated=False))
+                halves.append((box_w / 2, box_h / 2))
+                texts.append(self._glyph_text(ax, px, py, fontsize=s.font_size, linespacing=1.3, zorder=5))
+            self.nodes.append(texts)
+            self.node_boxes.append(boxes)
+            half_sizes.append(halves)
         self.edges = {}  # name -> Line2D
         self.edge_labels = {}  # name -> Text "w1 = 0.100", above the edge
         self.gradient_labels = {}  # name -> Text "dE/dw1 = ...", below the edge
@@ -495,7 +526,10 @@ class NetworkView(_View):
                 for row in range(n_out):
                     name = self._names_by_index[("weight", l, row, col)]
                     (x0, y0), (x1, y1) = self.positions[l][col], self.positions[l + 1][row]
-                    line = Line2D([x0, x1], [y0, y1], solid_capstyle="butt", zorder=1)
+                    # Edges stop at the boxes' borders, so the boxes can stay in the static background.
+                    (a0, b0), (a1, b1) = self._clip_to_box((x0, y0), (x1, y1), half_sizes[l][col], inch_x, inch_y), \
+                        self._clip_to_box((x1, y1), (x0, y0), half_sizes[l + 1][row], inch_x, inch_y)
+                    line = Line2D([a0, a1], [b0, b1], solid_capstyle="butt", zorder=1)
                     self.edges[name] = self._animate(ax.add_line(line))
                     # Labels run along the edge, the weight above it and its gradient below; crossing
                     # edges get their labels at different points so that they never share a spot.
@@ -514,30 +548,6 @@ class NetworkView(_View):
                         visible=show_gradients, **common
                     )
 
-        input_names, layer_names = node_labels(sizes)
-        self.node_names = [input_names] + layer_names
-        has_bias = {(where[1], where[2]) for where in state.names.values() if where[0] == "bias"}
-        self.nodes = []  # per layer, per neuron: a GlyphText ...
-        self.node_boxes = []  # ... in a rounded box sized for the widest value it may show
-        pad = s.font_size / 72 * 0.55
-        for l, layer in enumerate(self.positions):
-            texts, boxes = [], []
-            for j, (px, py) in enumerate(layer):
-                if l == 0:
-                    template = [f"{self.node_names[0][j]} = {MINUS}00.00"]
-                else:
-                    template = [f"{name} = {MINUS}00.000" for name in self.node_names[l][j]]
-                    if (l - 1, j) in has_bias:
-                        template.append(f"b{l}_{j + 1} = {MINUS}0.000")
-                box_w = max(self._text_size(line, s.font_size)[0] for line in template) + 2 * pad
-                line_h = self._text_size("lp", s.font_size)[1]
-                box_h = line_h * (1 + 1.3 * (len(template) - 1)) + 1.4 * pad
-                centre = ScaledTranslation(px, py, ax.transData)
-                boxes.append(self._box(ax, centre, -box_w / 2, -box_h / 2, box_w, box_h, facecolor=s.node_face,
-                                       edgecolor=s.node_edge, linewidth=s.line_width * 0.6, zorder=4))
-                texts.append(self._glyph_text(ax, px, py, fontsize=s.font_size, linespacing=1.3, zorder=5))
-            self.nodes.append(texts)
-            self.node_boxes.append(boxes)
         self.title = self._glyph_text(ax, 0.5, 0.985, transform=ax.transAxes, va="top", fontsize=s.title_size)
         legend = "edge width = |w|, colour = sign of w (blue +, vermillion \u2212)"
         if show_gradients:
@@ -546,6 +556,14 @@ class NetworkView(_View):
                 color=s.muted)
         self._key = None
         self.update(state)
+
+    @staticmethod
+    def _clip_to_box(start, end, half_size, inch_x, inch_y):
+        """Where the segment from ``start`` (a box centre) to ``end`` leaves that box, plus 1 pt."""
+        dx, dy = (end[0] - start[0]) * inch_x, (end[1] - start[1]) * inch_y
+        fractions = [h / abs(d) for h, d in zip(half_size, (dx, dy)) if d]
+        fraction = min(fractions) + (1 / 72) / np.hypot(dx, dy)
+        return start[0] + fraction * (end[0] - start[0]), start[1] + fraction * (end[1] - start[1])
 
     @staticmethod
     def _label_fraction(col, row, n_in, n_out):
@@ -710,8 +728,10 @@ class SurfaceView(_View):
         line_h = self._text_size("lp", readout_size)[1]
         height = line_h * (1 + 1.25 * 2) + 0.12
         corner = ScaledTranslation(0.02, 0.98, ax.transAxes)  # the axes' top-left corner
-        self.readout_box = self._box(ax, corner, 0, -height, width, height, facecolor="white", edgecolor="none",
-                                     alpha=0.85, zorder=5)
+        self.readout_box = self._in_layer(  # over the colours, under the numbers: part of the middle layer
+            self._box(ax, corner, 0, -height, width, height, facecolor="white", edgecolor="none", alpha=0.85,
+                      zorder=5, animated=False)
+        )
         self.readout = self._glyph_text(ax, 0.07, -0.06, transform=self.figure.dpi_scale_trans + corner, ha="left",
                                         va="top", fontsize=readout_size, zorder=6)
         self.title = ax.set_title("", fontsize=s.title_size)

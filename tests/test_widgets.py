@@ -3,6 +3,7 @@
 import base64
 import io
 import re
+import zlib
 
 import numpy as np
 import pytest
@@ -276,3 +277,24 @@ def test_executed_notebook_keeps_a_picture(tmp_path):
     state = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     urls = [m["state"].get("_data_url") for m in state.values() if m["model_name"] == "MPLCanvasModel"]
     assert len(urls) == 3 and all(u and u.startswith("data:image/png;base64,") for u in urls)
+
+
+def test_encode_png_skips_unchanged_rows_correctly():
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    rgba = np.zeros((40, 9, 4), dtype=np.uint8)
+    changed = np.zeros(40, dtype=bool)
+    for start, stop in [(0, 3), (10, 11), (25, 39)]:
+        rgba[start:stop] = rng.integers(1, 256, size=(stop - start, 9, 4), dtype=np.uint8)
+        changed[start:stop] = True
+    for rows in (changed, None):
+        png = encode_png(rgba, rows)
+        decoded = np.asarray(Image.open(io.BytesIO(png)))
+        assert np.array_equal(decoded, rgba)
+        start = png.index(b"IDAT") + 4
+        length = int.from_bytes(png[start - 8 : start - 4], "big")
+        raw = zlib.decompress(png[start : start + length])  # checks the Adler-32 sum too
+        assert len(raw) == 40 * (9 * 4 + 1)
+    blank = np.zeros((5, 4, 4), dtype=np.uint8)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(encode_png(blank, np.zeros(5, bool))))), blank)
