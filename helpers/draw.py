@@ -422,19 +422,30 @@ class _View:
 
 
 def compose_png(views, gap=12):
-    """One PNG with the views' current frames side by side (the static image of an explorer)."""
+    """One PNG of the views' current frames: side by side, or ``views`` as a list of rows (lists)."""
     from PIL import Image
 
-    frames = [view.rgba() for view in views]
-    height = max(frame.shape[0] for frame in frames)
-    width = sum(frame.shape[1] for frame in frames) + gap * (len(frames) - 1)
-    canvas = np.full((height, width, 4), 255, dtype=np.uint8)
-    left = 0
-    for frame in frames:
-        canvas[: frame.shape[0], left : left + frame.shape[1]] = frame
-        left += frame.shape[1] + gap
+    rows = views if views and isinstance(views[0], (list, tuple)) else [views]
+    row_images = []
+    for row in rows:
+        frames = [view.rgba() for view in row]
+        height = max(frame.shape[0] for frame in frames)
+        width = sum(frame.shape[1] for frame in frames) + gap * (len(frames) - 1)
+        image = np.full((height, width, 4), 255, dtype=np.uint8)
+        left = 0
+        for frame in frames:
+            image[: frame.shape[0], left : left + frame.shape[1]] = frame
+            left += frame.shape[1] + gap
+        row_images.append(image)
+    width = max(image.shape[1] for image in row_images)
+    height = sum(image.shape[0] for image in row_images) + gap * (len(row_images) - 1)
+    picture = np.full((height, width, 4), 255, dtype=np.uint8)
+    top = 0
+    for image in row_images:
+        picture[top : top + image.shape[0], : image.shape[1]] = image
+        top += image.shape[0] + gap
     buffer = io.BytesIO()
-    Image.fromarray(canvas[:, :, :3]).save(buffer, format="png")
+    Image.fromarray(picture[:, :, :3]).save(buffer, format="png")
     return buffer.getvalue()
 
 
@@ -467,7 +478,8 @@ class NetworkView(_View):
         width *= max(1.0, (len(sizes) - 1) / 2)
         biased = any(b is not None for b in state.net.biases)  # a third line in the nodes: more room
         width *= 1.08 if biased else 1.0
-        height *= max(1.0, max(sizes) / 2.5) * (1.12 if biased else 1.0)
+        rows = 0.55 if max(sizes) == 1 else max(1.0, max(sizes) / 2.5)  # a chain needs one row only
+        height *= rows * (1.12 if biased else 1.0)
         super().__init__((width, height), style)
         self.show_gradients = show_gradients
         self._names_by_index = {where: name for name, where in state.names.items()}
@@ -500,9 +512,9 @@ class NetworkView(_View):
             texts, boxes, halves = [], [], []
             for j, (px, py) in enumerate(layer):
                 if l == 0:
-                    template = [f"{self.node_names[0][j]} = {MINUS}00.00"]
+                    template = [f"{self.node_names[0][j]} = {MINUS}0.00"]
                 else:
-                    template = [f"{name} = {MINUS}00.000" for name in self.node_names[l][j]]
+                    template = [f"{name} = {MINUS}0.000" for name in self.node_names[l][j]]
                     if (l - 1, j) in has_bias:
                         template.append(f"b{l}_{j + 1} = {MINUS}0.000")
                 box_w = max(self._text_size(line, s.font_size)[0] for line in template) + 2 * pad
@@ -538,7 +550,7 @@ class NetworkView(_View):
                     length = np.hypot(dx, dy)
                     normal = (-dy / length * gap / inch_x, dx / length * gap / inch_y)
                     angle = float(np.degrees(np.arctan2(dy, dx)))
-                    px, py = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+                    px, py = a0 + t * (a1 - a0), b0 + t * (b1 - b0)  # along the visible part
                     common = dict(ha="center", rotation=angle, zorder=3)
                     self.edge_labels[name] = self._glyph_text(
                         ax, px + normal[0], py + normal[1], va="bottom", fontsize=s.font_size * 0.95, **common
@@ -570,7 +582,7 @@ class NetworkView(_View):
         if col == row or n_in == 1 or n_out == 1:
             return 0.5
         if n_in == 2 and n_out == 2:  # the two diagonals cross mid-way: one label near each end
-            return 0.3 if row > col else 0.7
+            return 0.25 if row > col else 0.75
         return 0.3 + 0.4 * col / (n_in - 1)
 
     def edge_width(self, weight):
@@ -760,7 +772,7 @@ class SurfaceView(_View):
         self.axes.set_ylim(v0, v1)
         self.axes.set_xlabel(first, fontsize=self.style.font_size)
         self.axes.set_ylabel(second, fontsize=self.style.font_size)
-        self.title.set_text(f"E over ({first}, {second}), other weights fixed")
+        self.title.set_text(f"E({first}, {second}), other weights fixed")
         self._surface_key = None
         self._norm_fitted = False
         self.history = []

@@ -408,8 +408,10 @@ class Explorer:
         return self.summary()
 
     def to_png(self):
-        """The views' current frames side by side, as PNG bytes."""
-        return compose_png(list(self.views.values()))
+        """The views' current frames as one PNG (bytes), arranged as in the widget."""
+        rows = [[self.views[k] for k in ("network", "surface") if k in self.views],
+                [self.views[k] for k in ("steps",) if k in self.views]]
+        return compose_png([row for row in rows if row])  # laid out like the widget
 
     def _repr_mimebundle_(self, **kwargs):
         # The widget view for a live kernel, a PNG for pages without one, and plain text for nbval.

@@ -216,7 +216,7 @@ def test_display_bundle_has_widget_png_and_plain_text(explorer):
     bundle = explorer._repr_mimebundle_()
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.widget.model_id
     image = Image.open(io.BytesIO(base64.b64decode(bundle["image/png"])))
-    assert image.format == "PNG" and image.size[0] > 1000
+    assert image.format == "PNG" and image.size[0] > 1000 and image.size[1] > 700  # two rows
     text = bundle["text/plain"]
     assert text == Explorer(*office_hours_example())._repr_mimebundle_()["text/plain"]  # deterministic
     assert not re.search(r"0x[0-9a-f]{6,}|[0-9a-f]{32}", text)
