@@ -1,0 +1,79 @@
+"""Fixtures of the browser tests: headless Chromium (playwright) and a private JupyterLab.
+
+Run them alone with ``.venv/bin/python -m pytest tests/browser -m browser``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import jupyter_driver
+import pytest
+
+ARTIFACTS = jupyter_driver.REPO / "test-artifacts"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Remember each phase's outcome on the test item, so fixtures can save a screenshot of a failure.
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def failed(request) -> bool:
+    report = getattr(request.node, "report_call", None)
+    return report is None or report.failed
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    found = jupyter_driver.find_chromium()
+    if found is None:
+        message = (
+            f"no Chromium at {os.environ.get('CHROMIUM') or '/usr/bin/chromium'}: "
+            "run `make browser-deps` (or set CHROMIUM=/path/to/chromium)"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium_path, headless=True, args=jupyter_driver.CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir():
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory):
+    """JupyterLab serving a copy of lessons/ and notebooks/ (running cells never touches the committed files).
+
+    Module scope: the browser tests live in one module, and the server with its kernels is gone before the
+    rest of the test run (nbval) starts kernels of its own.
+    """
+    root = jupyter_driver.copy_course(tmp_path_factory.mktemp("course"), jupyter_driver.course_root())
+    home = jupyter_driver.make_home("browser-tests-lab-")
+    server = jupyter_driver.start_lab(root, home)
+    try:
+        yield server
+    finally:
+        left = jupyter_driver.stop(server)
+        log = server.log()
+        shutil.rmtree(home, ignore_errors=True)
+        assert not left, f"processes left after stopping JupyterLab (killed now): {left}\n{log[-2000:]}"

@@ -1,0 +1,245 @@
+"""Every lesson and notebook, run in a real JupyterLab by headless Chromium, as a student would run it.
+
+One page (and one kernel) per notebook, kept for the module: first every notebook runs all its cells and is
+checked for errors, blank canvases and console errors; then the explorers are driven by keyboard and mouse.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import warnings
+from dataclasses import dataclass
+
+import jupyter_driver
+import lab_page
+import numpy as np
+import pytest
+from conftest import failed
+
+from helpers import chain_example, office_hours_example, parameter_names, set_parameter, two_two_two_example
+
+pytestmark = pytest.mark.browser
+
+COURSE = jupyter_driver.course_root()
+NOTEBOOKS = [path.as_posix() for path in jupyter_driver.discover_notebooks(COURSE)]
+EXPLORER_NOTEBOOKS = [path for path in NOTEBOOKS if jupyter_driver.has_explorer(COURSE / path)]
+
+# Console messages that are not failures. Each entry: (pattern, why it is harmless). Keep it short.
+ALLOWED_CONSOLE_ERRORS: list[tuple[re.Pattern, str]] = []
+
+# How many arrow presses a keyboard user makes; each moves a slider by one step.
+ARROW_PRESSES = 5
+
+
+@dataclass
+class OpenNotebook:
+    path: str
+    page: object
+    log: lab_page.BrowserLog
+    run_seconds: float
+
+
+@pytest.fixture(scope="module")
+def notebook_pages(lab_server, browser, screenshot_dir):
+    """Opens and runs a notebook on first request; later tests of the same notebook get the same page."""
+    opened: dict[str, OpenNotebook] = {}
+    contexts = []
+
+    def open_and_run(path: str) -> OpenNotebook:
+        if path not in opened:
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+            contexts.append(context)
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            log = lab_page.BrowserLog(allowed=ALLOWED_CONSOLE_ERRORS).attach(page)
+            try:
+                lab_page.open_notebook(page, lab_server, path, workspace=f"test{len(contexts)}")
+                started = time.monotonic()
+                attempts = lab_page.run_all_cells(page)
+                if attempts > 1:
+                    warnings.warn(f"{path}: Run All Cells had to be chosen {attempts} times", stacklevel=1)
+                lab_page.wait_until_executed(page)
+            except Exception as error:
+                page.screenshot(path=str(screenshot_dir / f"FAILED-run-{path.replace('/', '_')}.png"))
+                raise AssertionError(
+                    f"{path}: not every cell finished ({type(error).__name__}); prompts {lab_page.prompts(page)}; "
+                    f"error outputs {lab_page.error_outputs(page)}; console {log.errors()}"
+                ) from error
+            opened[path] = OpenNotebook(path, page, log, time.monotonic() - started)
+        return opened[path]
+
+    open_and_run.opened = opened
+    yield open_and_run
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(autouse=True)
+def screenshot_on_failure(request, notebook_pages, screenshot_dir):
+    yield
+    path = request.node.funcargs.get("path")
+    if failed(request) and path in notebook_pages.opened:
+        name = f"FAILED-{request.node.name}".replace("/", "_").replace("[", "-").replace("]", "")
+        notebook_pages.opened[path].page.screenshot(path=str(screenshot_dir / f"{name}.png"))
+
+
+def readable_errors(texts: list[str]) -> str:
+    return "\n---\n".join(lab_page.last_line(text) for text in texts)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_notebook_runs_clean_in_jupyterlab(notebook_pages, screenshot_dir, path):
+    notebook = notebook_pages(path)
+    page = notebook.page
+
+    assert all(re.fullmatch(r"\[\d+\]:", prompt) for prompt in lab_page.prompts(page)), lab_page.prompts(page)
+    errors = lab_page.error_outputs(page)
+    assert not errors, f"{path}: cells show errors:\n{readable_errors(errors)}"
+
+    figures = page.locator(lab_page.FIGURE)
+    for index in range(figures.count()):
+        canvas = figures.nth(index).locator(lab_page.FIGURE_CANVAS)
+        canvas.scroll_into_view_if_needed()
+        assert canvas.is_visible(), f"{path}: ipympl figure {index} is not visible"
+        box = canvas.bounding_box()
+        assert box["width"] > 50 and box["height"] > 50, f"{path}: ipympl figure {index} is {box}"
+        pixels = lab_page.canvas_pixels(canvas)
+        assert not jupyter_driver.looks_blank(pixels), f"{path}: ipympl figure {index} is blank"
+
+    lab_page.save_notebook_screenshot(page, screenshot_dir / f"{path.rsplit('/', 1)[-1].removesuffix('.ipynb')}.png")
+    logged = lab_page.log_console_errors(page)
+    assert not logged, f"{path}: the log console shows errors:\n{readable_errors(logged)}"
+    assert not notebook.log.errors(), f"{path}: browser console errors:\n" + "\n".join(notebook.log.errors())
+
+
+def explorer_scope(page):
+    """The output area holding the explorer: the one with the w1 slider and the 'take a step' button."""
+    area = page.locator(".jp-OutputArea-output").filter(has=lab_page.slider(page, "w1"))
+    area = area.filter(has=page.get_by_role("button", name="take a step"))
+    assert area.count() >= 1, "no explorer (w1 slider and 'take a step' button) in the notebook"
+    return area.first
+
+
+def network_canvas(scope):
+    """The network diagram: the first ipympl figure of the explorer (views are shown in the order given)."""
+    return scope.locator(lab_page.FIGURE).first.locator(lab_page.FIGURE_CANVAS)
+
+
+def wait_for_new_pixels(canvas, before: np.ndarray, timeout: float = 30) -> float:
+    """Poll the canvas until it differs from before; returns the changed share of pixels (0.0 on timeout)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        changed = jupyter_driver.changed_fraction(before, lab_page.canvas_pixels(canvas))
+        if changed > 0:
+            return changed
+        time.sleep(0.1)
+    return 0.0
+
+
+def explorer_text(scope) -> str:
+    """All text the explorer shows outside its canvases (slider readouts, labels, HTML readouts)."""
+    return scope.inner_text()
+
+
+@pytest.mark.parametrize("path", EXPLORER_NOTEBOOKS)
+def test_explorer_weight_slider_by_keyboard(notebook_pages, path):
+    notebook = notebook_pages(path)
+    page = notebook.page
+    scope = explorer_scope(page)
+    weight = lab_page.slider(page, "w5", scope)
+    canvas = network_canvas(scope)
+    value_before = lab_page.slider_value(weight)
+    text_before = explorer_text(scope)
+    pixels_before = lab_page.canvas_pixels(canvas)
+
+    lab_page.press_on_slider(weight, "ArrowRight", ARROW_PRESSES)
+
+    page.wait_for_function(
+        f"([handle, before]) => ({lab_page.SLIDER_VALUE_JS})(handle) > before",
+        arg=[weight.locator(lab_page.SLIDER_HANDLE).element_handle(), value_before],
+    )
+    assert lab_page.slider_value(weight) > value_before
+    changed = wait_for_new_pixels(canvas, pixels_before)
+    assert changed > 0, f"{path}: the network diagram did not change after moving w5 by keyboard"
+    text_after = explorer_text(scope)
+    assert text_after != text_before, f"{path}: the shown values did not change after moving w5"
+    logged = lab_page.log_console_errors(page)
+    assert not logged, f"{path}: moving w5 logged errors:\n{readable_errors(logged)}"
+    assert not notebook.log.errors(), "\n".join(notebook.log.errors())
+
+
+# The worked examples an explorer can be built on, with the weight numbering of their diagrams.
+EXAMPLES = ((office_hours_example, "by_sender"), (chain_example, "by_sender"), (two_two_two_example, "by_receiver"))
+PARAMETER_NAME = re.compile(r"^(w\d+|b\d+_\d+)$")
+
+
+def shown_sliders(page, scope) -> dict[str, dict]:
+    """{label: {"value", "step"}} of every slider the explorer shows."""
+    found = {}
+    for index in range(scope.locator(lab_page.SLIDER).count()):
+        one = scope.locator(lab_page.SLIDER).nth(index)
+        label = one.locator(".widget-label").first.inner_text().strip()
+        step = one.locator(".noUi-target").evaluate("element => element.noUiSlider.options.step")
+        found[label] = {"value": lab_page.slider_value(one), "step": float(step)}
+    return found
+
+
+def expected_step(sliders: dict[str, dict]):
+    """(value, change -lr*dE/dw) per parameter, computed here from the values the page shows."""
+    parameters = {name for name in sliders if PARAMETER_NAME.match(name)}
+    for build, numbering in EXAMPLES:
+        net, x, y, lr = build()
+        names = parameter_names(net, numbering)
+        if set(names) == parameters:
+            break
+    else:
+        raise AssertionError(f"the explorer's parameters {sorted(parameters)} match no worked example")
+    for name, where in names.items():
+        net = set_parameter(net, where, sliders[name]["value"])
+    x = np.array([sliders.get(f"x{i + 1}", {"value": value})["value"] for i, value in enumerate(x)])
+    y = np.array([sliders["y"]["value"]]) if "y" in sliders and y.size == 1 else y
+    lr = sliders.get("lr", {"value": lr})["value"]
+    gradients = net.gradients(x, y)
+    changes = {}
+    for name, (kind, layer, row, col) in names.items():
+        grad = gradients.weights[layer][row, col] if kind == "weight" else gradients.biases[layer][row]
+        changes[name] = -lr * float(grad)
+    return changes
+
+
+@pytest.mark.parametrize("path", EXPLORER_NOTEBOOKS)
+def test_explorer_take_a_step_moves_weights_downhill(notebook_pages, path):
+    notebook = notebook_pages(path)
+    page = notebook.page
+    scope = explorer_scope(page)
+    before = shown_sliders(page, scope)
+    changes = expected_step(before)
+    canvas = network_canvas(scope)
+    pixels_before = lab_page.canvas_pixels(canvas)
+
+    scope.get_by_role("button", name="take a step").click()
+
+    handles = [lab_page.slider(page, name, scope).locator(lab_page.SLIDER_HANDLE) for name in changes]
+    moving = [(handle, before[name]["value"]) for handle, name in zip(handles, changes)
+              if abs(changes[name]) > before[name]["step"]]  # fmt: skip
+    assert moving, f"{path}: no weight would move by more than a slider step: {changes}"
+    handle, old = moving[0]
+    page.wait_for_function(
+        f"([handle, old]) => Math.abs(({lab_page.SLIDER_VALUE_JS})(handle) - old) > 1e-12",
+        arg=[handle.element_handle(), old],
+    )
+    after = shown_sliders(page, scope)
+    report = []
+    for name, change in changes.items():
+        moved = after[name]["value"] - before[name]["value"]
+        # A slider shows its value rounded to its step, so compare to within one step.
+        step = before[name]["step"]
+        wrong_way = abs(change) > step and np.sign(moved) != np.sign(change)
+        if wrong_way or abs(moved - change) > step + 1e-9:
+            report.append(f"{name}: moved {moved:+.4f}, -lr*dE/dw = {change:+.4f}")
+    assert not report, f"{path}: 'take a step' did not move the weights by -lr*dE/dw:\n" + "\n".join(report)
+    assert wait_for_new_pixels(canvas, pixels_before) > 0, f"{path}: the network diagram did not change after a step"
+    logged = lab_page.log_console_errors(page)
+    assert not logged, f"{path}: taking a step logged errors:\n{readable_errors(logged)}"
+    assert not notebook.log.errors(), "\n".join(notebook.log.errors())
