@@ -24,6 +24,7 @@ import zlib
 import ipywidgets as widgets
 import numpy as np
 from ipympl.backend_nbagg import Canvas, FigureManager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from . import style as _style
 from .draw import VIEW_KINDS, NetworkView, StepsView, SurfaceView, compose_png, compute_state, fmt
@@ -91,13 +92,48 @@ def encode_png(rgba, changed_rows=None):
 
 
 class FastCanvas(Canvas):
-    """ipympl's canvas with a faster frame encoder; the messages and the browser side are unchanged.
+    """ipympl's canvas, paced by the browser and with a faster frame encoder.
+
+    Pacing: ipympl's browser side shows a frame by loading it into an image; a frame that arrives
+    while the previous one is still loading replaces it, and a lost "diff" frame leaves stale
+    pixels behind for good (seen here as ghost digits after fast slider moves). So ``draw`` and
+    ``blit`` only render into the buffer and send a "draw" event; the browser asks for the frame
+    when it is ready for one (ipympl's own draw_idle protocol), and ``handle_draw`` then sends a
+    diff against the last frame *sent*, so frames skipped under load lose nothing. Before a
+    browser has connected (nbclient, tests) frames are sent at once, keeping the picture that pages
+    without a kernel show.
 
     ``get_diff_image`` follows matplotlib's WebAgg implementation (full frame first and after any
     transparency or resize, otherwise only changed pixels, the rest transparent), encoded by
     ``encode_png``. The data URL kept for pages without a kernel gets its "data:" prefix, which
     ipympl 0.10 leaves off when it updates it after a draw.
     """
+
+    _frame_rendered = False  # the buffer holds a rendered frame the browser has not been sent yet
+
+    def draw(self):
+        FigureCanvasAgg.draw(self)  # fires draw_event: the views keep their backgrounds, paint the rest
+        self._frame_ready()
+
+    def blit(self, bbox=None):
+        self._frame_ready()
+
+    def _frame_ready(self):
+        self._png_is_old = True
+        if self.syncing_data_url:  # no browser yet: nobody would ask, send it now
+            self.manager.refresh_all()
+        else:
+            self._frame_rendered = True
+            self.draw_idle()  # "draw" event: the browser asks for the frame when it can take one
+
+    def handle_draw(self, event):
+        # The browser asks for a frame. Render only if nothing new is waiting (first show, resize,
+        # a new device pixel ratio); otherwise send what the last change rendered.
+        if not self._frame_rendered:
+            FigureCanvasAgg.draw(self)
+        self._frame_rendered = False
+        self._png_is_old = True
+        self.manager.refresh_all()
 
     def get_diff_image(self):
         if not self._png_is_old:
@@ -203,6 +239,7 @@ class Explorer:
         self._initial = (net, x.copy(), y.copy(), float(lr), surface_weights)
         self._net, self._x, self._y, self._lr = net, x.copy(), y.copy(), float(lr)
         self._holding = False
+        self._exact = {}  # slider name -> the exact value the explorer last gave it (see _is_browser_rounding)
         self.state = compute_state(net, x, y, lr, self.names)  # raises ValueError on bad x, y, lr
 
         self.views = {}
@@ -220,6 +257,8 @@ class Explorer:
             view.render("full")
 
         self.controls = self._build_controls(surface_weights, weight_names)
+        self._exact = {name: control.value for name, control in self.controls.items()
+                       if isinstance(control, (widgets.FloatSlider, widgets.FloatLogSlider))}
         self.widget = self._layout()
 
     # -- controls ---------------------------------------------------------------
@@ -274,10 +313,32 @@ class Explorer:
 
     def _on_change(self, name):
         def handler(change):
-            if not self._holding:
-                self._apply(name, change["old"], change["new"])
+            if self._holding:
+                return
+            control = self.controls[name]
+            if self._is_browser_rounding(control, change["new"], self._exact.get(name)):
+                return  # the state keeps the exact value; the slider shows it rounded to its step
+            if name in self._exact:
+                self._exact[name] = change["new"]
+            self._apply(name, change["old"], change["new"])
 
         return handler
+
+    @staticmethod
+    def _is_browser_rounding(control, new, exact):
+        """True when the browser sent back a value the kernel set, only rounded to the slider's step.
+
+        ipywidgets' slider snaps a value the kernel sets (0.1087 after a step) to its step (0.11) and,
+        with continuous_update, sends the snapped value back. A person's move is a whole step or
+        more; the echo is less than half a step from the value the kernel set.
+        """
+        if exact is None or "value" not in getattr(control, "_property_lock", {}):
+            return False  # set from Python (a test, a lesson, the explorer itself): always real
+        if isinstance(control, widgets.FloatLogSlider):
+            distance = abs(np.log10(new) - np.log10(exact)) if new > 0 and exact > 0 else np.inf
+        else:
+            distance = abs(new - exact)
+        return distance <= control.step / 2 + 1e-12
 
     def _apply(self, name, old, new):
         """A person moved one control: update the model, then every view once."""
@@ -327,6 +388,7 @@ class Explorer:
             if high > slider.max:
                 slider.max = high
         slider.value = value
+        self._exact[name] = value
 
     def _refresh(self, full=False):
         self.state = compute_state(self._net, self._x, self._y, self._lr, self.names)
@@ -360,6 +422,7 @@ class Explorer:
             if "y" in self.controls:
                 self._set_slider("y", float(y.ravel()[0]))
             self.controls["lr"].value = lr
+            self._exact["lr"] = lr
             self.controls["surface_x"].value, self.controls["surface_y"].value = pair
         if "surface" in self.views:  # back to the starting axes, colour scale and an empty path
             limits = {w: (self.controls[w].min, self.controls[w].max) for w in pair}

@@ -231,24 +231,47 @@ def test_encode_png_round_trips():
     assert np.array_equal(decoded, rgba)
 
 
-def test_canvas_frames_are_diffs_after_the_first(explorer):
+def test_canvas_frames_are_paced_by_the_browser_and_are_diffs(explorer):
     from PIL import Image
 
     canvas = explorer.canvases["network"]
     sent = []
     canvas.send = lambda content, buffers=None: sent.append((content, buffers))
     canvas._handle_message(canvas, {"type": "initialized"}, [])  # as the browser does when it connects
-    canvas._force_full = True
+    canvas._handle_message(canvas, {"type": "refresh"}, [])
+    canvas._handle_message(canvas, {"type": "draw"}, [])  # the browser asks for its first frame: a full one
+    assert [b for _, b in sent if b] and canvas._current_image_mode == "full"
+    sent.clear()
+
     explorer.controls["w6"].value = -0.4
-    frames = [b[0] for c, b in sent if b]
-    assert frames and canvas._current_image_mode == "full"
-    explorer.controls["w6"].value = 0.9
-    frames = [b[0] for c, b in sent if b]
-    assert canvas._current_image_mode == "diff"
-    diff = np.asarray(Image.open(io.BytesIO(frames[-1])))
+    explorer.controls["w6"].value = 0.9  # two quick moves before the browser asks
+    assert not [b for _, b in sent if b]  # rendered, not sent: the browser has not asked yet
+    assert any('"draw"' in c["data"] for c, _ in sent)  # ... but it was told a frame is waiting
+    canvas._handle_message(canvas, {"type": "draw"}, [])
+    frames = [b[0] for _, b in sent if b]
+    assert len(frames) == 1 and canvas._current_image_mode == "diff"
+    diff = np.asarray(Image.open(io.BytesIO(frames[0])))
     assert diff.shape[:2] == canvas.get_renderer().buffer_rgba().shape[:2]
     changed = diff[:, :, 3] > 0
     assert 0 < changed.mean() < 0.5  # only what moved is sent
+    # the frame is the latest state: it matches the buffer where it changed
+    buffer = np.asarray(canvas.get_renderer().buffer_rgba())
+    assert np.array_equal(diff[changed], buffer[changed])
+
+
+def test_browser_rounding_of_a_stepped_value_is_not_a_move(explorer):
+    explorer.take_step()
+    exact = explorer.state.values["w3"]
+    assert round(exact, 2) != exact
+    explorer.controls["w3"].set_state({"value": round(exact, 2)})  # what the slider sends back, snapped
+    assert explorer.state.values["w3"] == exact
+    assert explorer.state.net == office_hours_example()[0].step(*office_hours_example()[1:])
+    explorer.controls["w3"].set_state({"value": round(exact, 2) + 0.01})  # a keyboard step from there
+    assert explorer.state.values["w3"] == pytest.approx(round(exact, 2) + 0.01)
+    explorer.controls["lr"].set_state({"value": 10 ** -0.7})  # the log slider's grid point nearest 0.2
+    assert explorer.state.lr == 0.2
+    explorer.controls["lr"].set_state({"value": 10 ** -0.5})
+    assert explorer.state.lr == pytest.approx(10 ** -0.5)
 
 
 def test_executed_notebook_keeps_a_picture(tmp_path):
