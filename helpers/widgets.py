@@ -267,11 +267,13 @@ class Explorer:
         controls = {}
         slider_style = {"description_width": "3.2em"}
         slider_layout = widgets.Layout(width="330px")
+        # Readouts show two decimals: the browser shows a value rounded to the slider's 0.01 grid (an
+        # arrow key moves one step); the views show the exact values.
         for name in self.names:
             low, high = _slider_limits(self.state.values[name])
             controls[name] = widgets.FloatSlider(
                 value=self.state.values[name], min=low, max=high, step=0.01, description=name,
-                readout_format=".3f", continuous_update=True, style=slider_style, layout=slider_layout,
+                readout_format=".2f", continuous_update=True, style=slider_style, layout=slider_layout,
             )
         for i, value in enumerate(self._x):
             low, high = _slider_limits(value, -2.0, 2.0)
