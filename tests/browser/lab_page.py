@@ -146,7 +146,9 @@ def wait_until_executed(page, timeout: float = 240_000):
 
 
 def prompts(page) -> list[str]:
-    return [text.strip() for text in page.locator(CODE_PROMPT).all_inner_texts()]
+    # textContent, not innerText: cells scrolled far away are not rendered (content-visibility), and
+    # innerText of unrendered elements is empty.
+    return [text.strip() for text in page.locator(CODE_PROMPT).all_text_contents()]
 
 
 def error_outputs(page) -> list[str]:
@@ -185,21 +187,28 @@ def save_notebook_screenshot(page, path, max_height: int = 16_000):
     """The whole notebook in one picture: grow the viewport to the notebook's height, shoot, shrink back."""
     viewport = page.viewport_size
     scroller = page.locator(".jp-NotebookPanel .jp-WindowedPanel-outer").first
-    # The notebook adds blank space after the last cell (scroll past end); measure to the last cell instead.
-    content_height = scroller.evaluate(
-        """element => {
-            const cells = element.querySelectorAll('.jp-Cell');
-            const last = cells[cells.length - 1];
-            return last.getBoundingClientRect().bottom - element.getBoundingClientRect().top + element.scrollTop;
-        }"""
-    )
     chrome_height = viewport["height"] - scroller.evaluate("element => element.clientHeight")
-    height = int(min(max_height, content_height + chrome_height + 24))
-    page.set_viewport_size({"width": viewport["width"], "height": height})
-    scroller.evaluate("element => element.scrollTo(0, 0)")
-    page.wait_for_function(
-        "([element, wanted]) => element.clientHeight >= wanted", arg=[scroller.element_handle(), height - chrome_height]
-    )
+    # Measure to the bottom of the last cell (the notebook adds blank space after it). Cells outside the
+    # viewport are not rendered and only have an estimated height, so grow until the measure settles.
+    measure = """element => {
+        const cells = element.querySelectorAll('.jp-Cell');
+        const last = cells[cells.length - 1];
+        return last.getBoundingClientRect().bottom - element.getBoundingClientRect().top + element.scrollTop;
+    }"""
+    height = viewport["height"]
+    for _ in range(6):
+        wanted = int(min(max_height, scroller.evaluate(measure) + chrome_height + 24))
+        if wanted <= height:
+            break
+        height = wanted
+        page.set_viewport_size({"width": viewport["width"], "height": height})
+        scroller.evaluate("element => element.scrollTo(0, 0)")
+        page.wait_for_function(
+            "([element, wanted]) => element.clientHeight >= wanted",
+            arg=[scroller.element_handle(), height - chrome_height],
+        )
+        # Let newly visible cells lay out before measuring again.
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     page.screenshot(path=str(path), animations="disabled")
     page.set_viewport_size(viewport)
 
@@ -221,7 +230,15 @@ SLIDER_VALUE_JS = "handle => parseFloat(handle.getAttribute('aria-valuetext') ??
 
 
 def slider_value(slider_locator) -> float:
-    return float(slider_locator.locator(SLIDER_HANDLE).evaluate(SLIDER_VALUE_JS))
+    """The slider's value. A log slider's handle holds the exponent; its readout then shows 10**exponent."""
+    position = float(slider_locator.locator(SLIDER_HANDLE).evaluate(SLIDER_VALUE_JS))
+    try:
+        shown = float(slider_locator.locator(".widget-readout").text_content())
+    except ValueError:
+        return position
+    if abs(shown - position) > 0.01 * max(abs(shown), 1e-3) and np.isclose(shown, 10**position, rtol=0.01):
+        return float(10**position)
+    return position
 
 
 def press_on_slider(slider_locator, key: str, times: int = 1):
