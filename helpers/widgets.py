@@ -19,6 +19,7 @@ import base64
 import contextlib
 import itertools
 import struct
+import sys
 import zlib
 
 import ipywidgets as widgets
@@ -140,13 +141,17 @@ class FastCanvas(Canvas):
             return None
         pixels = np.asarray(self.get_renderer().buffer_rgba())
         buffer = pixels.view(np.uint32).squeeze(2)
-        if self._force_full or buffer.shape != self._last_buff.shape or (pixels[:, :, 3] != 255).any():
+        if sys.byteorder == "little":  # RGBA bytes read as one uint32: alpha is the top byte
+            transparent = bool((buffer < 0xFF000000).any())
+        else:
+            transparent = bool((pixels[:, :, 3] != 255).any())
+        if self._force_full or buffer.shape != self._last_buff.shape or transparent:
             self.set_image_mode("full")
             output, changed_rows = buffer, None
         else:
             self.set_image_mode("diff")
             changed = buffer != self._last_buff
-            output = np.where(changed, buffer, 0)
+            output = buffer * changed  # unchanged pixels become 0: transparent, "keep what is there"
             changed_rows = changed.any(axis=1)
         self._last_buff = buffer.copy()
         self._force_full = False
