@@ -60,9 +60,15 @@ def _colours():
 
 
 def _new_figure(n_panels, width_per_panel=5.6, height=4.4):
-    """A figure with n side-by-side axes, sized from the current style."""
+    """A figure with n side-by-side axes, sized from the current style.
+
+    Sizes are for the default style; a style with larger fonts (the projector) gets a proportionally
+    larger figure, so labels keep their room and the picture keeps its layout.
+    """
+    grow = _style.current().font_size / _style.STYLES["default"].font_size
     with rc_context(_rc()):
-        fig = Figure(figsize=(width_per_panel * n_panels, height), dpi=_style.current().dpi, layout="constrained")
+        fig = Figure(figsize=(width_per_panel * n_panels * grow, height * grow), dpi=_style.current().dpi,
+                     layout="constrained")
         axes = fig.subplots(1, n_panels, squeeze=False)[0]
     return fig, list(axes)
 
