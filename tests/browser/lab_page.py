@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from jupyter_driver import decode_png
+from jupyter_driver import changed_fraction, decode_png
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 EXECUTION_INDICATOR = ".jp-Notebook-ExecutionIndicator"
@@ -37,13 +37,27 @@ class BrowserLog:
     def attach(self, page):
         page.on("console", lambda message: self.messages.append((message.type, message.text)))
         page.on("pageerror", lambda error: self.messages.append(("pageerror", f"{error.name}: {error.message}")))
+        # The console's "Failed to load resource" names no URL; these two record the URL instead.
+        page.on(
+            "requestfailed",
+            lambda request: self.messages.append(("requestfailed", f"{request.url} ({request.failure})")),
+        )
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 400
+                and self.messages.append(("http-error", f"{response.url} (HTTP {response.status})"))
+            ),
+        )
         return self
 
     def errors(self) -> list[str]:
         return [
             f"[{kind}] {text}"
             for kind, text in self.messages
-            if kind in ("error", "pageerror") and not any(pattern.search(text) for pattern, _ in self.allowed)
+            if kind in ("error", "pageerror", "requestfailed", "http-error")
+            and not (kind == "error" and text.startswith("Failed to load resource"))  # recorded with its URL
+            and not any(pattern.search(text) for pattern, _ in self.allowed)
         ]
 
 
@@ -183,10 +197,15 @@ def last_line(text: str) -> str:
     return lines[-1] if lines else text
 
 
-def save_notebook_screenshot(page, path, max_height: int = 16_000):
+# The element that scrolls the cells: JupyterLab's notebook panel, Voila's page.
+LAB_SCROLLER = ".jp-NotebookPanel .jp-WindowedPanel-outer"
+VOILA_SCROLLER = "#rendered_cells"
+
+
+def save_notebook_screenshot(page, path, scroller_selector: str = LAB_SCROLLER, max_height: int = 16_000):
     """The whole notebook in one picture: grow the viewport to the notebook's height, shoot, shrink back."""
     viewport = page.viewport_size
-    scroller = page.locator(".jp-NotebookPanel .jp-WindowedPanel-outer").first
+    scroller = page.locator(scroller_selector).first
     chrome_height = viewport["height"] - scroller.evaluate("element => element.clientHeight")
     # Measure to the bottom of the last cell (the notebook adds blank space after it). Cells outside the
     # viewport are not rendered and only have an estimated height, so grow until the measure settles.
@@ -217,6 +236,17 @@ def canvas_pixels(canvas) -> np.ndarray:
     """What is shown on a canvas element right now (scrolled into view first), as RGBA floats."""
     canvas.scroll_into_view_if_needed()
     return decode_png(canvas.screenshot(animations="disabled"))
+
+
+def wait_for_new_pixels(canvas, before: np.ndarray, timeout: float = 30) -> float:
+    """Poll the canvas until it differs from before; returns the changed share of pixels (0.0 on timeout)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        changed = changed_fraction(before, canvas_pixels(canvas))
+        if changed > 0:
+            return changed
+        time.sleep(0.1)
+    return 0.0
 
 
 def slider(page, description: str, scope=None):

@@ -126,17 +126,6 @@ def network_canvas(scope):
     return scope.locator(lab_page.FIGURE).first.locator(lab_page.FIGURE_CANVAS)
 
 
-def wait_for_new_pixels(canvas, before: np.ndarray, timeout: float = 30) -> float:
-    """Poll the canvas until it differs from before; returns the changed share of pixels (0.0 on timeout)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        changed = jupyter_driver.changed_fraction(before, lab_page.canvas_pixels(canvas))
-        if changed > 0:
-            return changed
-        time.sleep(0.1)
-    return 0.0
-
-
 def explorer_text(scope) -> str:
     """All text the explorer shows outside its canvases (slider readouts, labels, HTML readouts)."""
     return scope.inner_text()
@@ -160,7 +149,7 @@ def test_explorer_weight_slider_by_keyboard(notebook_pages, path):
         arg=[weight.locator(lab_page.SLIDER_HANDLE).element_handle(), value_before],
     )
     assert lab_page.slider_value(weight) > value_before
-    changed = wait_for_new_pixels(canvas, pixels_before)
+    changed = lab_page.wait_for_new_pixels(canvas, pixels_before)
     assert changed > 0, f"{path}: the network diagram did not change after moving w5 by keyboard"
     text_after = explorer_text(scope)
     assert text_after != text_before, f"{path}: the shown values did not change after moving w5"
@@ -239,7 +228,9 @@ def test_explorer_take_a_step_moves_weights_downhill(notebook_pages, path):
         if wrong_way or abs(moved - change) > step + 1e-9:
             report.append(f"{name}: moved {moved:+.4f}, -lr*dE/dw = {change:+.4f}")
     assert not report, f"{path}: 'take a step' did not move the weights by -lr*dE/dw:\n" + "\n".join(report)
-    assert wait_for_new_pixels(canvas, pixels_before) > 0, f"{path}: the network diagram did not change after a step"
+    assert lab_page.wait_for_new_pixels(canvas, pixels_before) > 0, (
+        f"{path}: the network diagram did not change after a step"
+    )
     logged = lab_page.log_console_errors(page)
     assert not logged, f"{path}: taking a step logged errors:\n{readable_errors(logged)}"
     assert not notebook.log.errors(), "\n".join(notebook.log.errors())
