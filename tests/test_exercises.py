@@ -65,6 +65,9 @@ def test_parse_accepts_the_forms_people_type(text, expected):
         ("x" * 10_000, "too long"),
         ("1" * (MAX_ANSWER_LENGTH + 1), "too long"),
         ([0.5], "as text"),
+        (float("nan"), "not inf or nan"),
+        (float("-inf"), "not inf or nan"),
+        (b"0.5", "as text"),
         (True, "as text"),
     ],
 )
