@@ -119,13 +119,15 @@ def time_explorer(changes, warmup, device_pixel_ratio=1, canvas_class=None):
         answer_frame_requests(explorer)
         first_round.append(time.perf_counter() - start)
     sent["frames"], sent["bytes"] = 0, []
-    seconds = []
+    seconds, cpu_seconds = [], []
     for name, value in changes:
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.thread_time()
         explorer.controls[name].value = value
         answer_frame_requests(explorer)
         seconds.append(time.perf_counter() - start)
+        cpu_seconds.append(time.thread_time() - cpu_start)
     result = summary(seconds)
+    result["cpu_median_ms"] = round(statistics.median(cpu_seconds) * 1000, 2)  # this thread's CPU time only
     result["first_round_median_ms"] = round(statistics.median(first_round) * 1000, 2)
     result["frames_sent"] = sent["frames"]
     result["frame_bytes_median"] = int(statistics.median(sent["bytes"])) if sent["bytes"] else 0
@@ -217,6 +219,7 @@ def main():
     parser.add_argument("--naive-rounds", type=int, default=7, help="rounds for the naive way (default 7: 63)")
     args = parser.parse_args()
 
+    load_before = os.getloadavg()
     warmup = control_changes(1, seed=1)
     changes = control_changes(args.rounds)
     explorer = time_explorer(changes, warmup)
@@ -247,6 +250,7 @@ def main():
             "explorer_on_a_hidpi_screen_device_pixel_ratio_2": hidpi,
         },
         "machine": {
+            "load_average_1min_before_and_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "matplotlib": matplotlib.__version__,

@@ -705,7 +705,7 @@ class SurfaceView(_View):
 
     kind = "surface"
 
-    def __init__(self, state, pair=("w5", "w6"), limits=None, resolution=81, style=None):
+    def __init__(self, state, pair=("w5", "w6"), limits=None, resolution=61, style=None):
         super().__init__((style or _style.current()).surface_size, style)
         s = self.style
         self.resolution = int(resolution)
