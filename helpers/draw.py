@@ -2,12 +2,16 @@
 
     state = compute_state(net, x, y, lr)            # forward, gradients, cost and one step, once per change
     view = NetworkView(state)                       # or SurfaceView(state, ("w5", "w6")), StepsView(state)
-    view.render(view.update(new_state))             # mutate artists, then blit (or draw when static parts changed)
+    view.render(view.update(new_state))             # mutate artists, then blit (a full draw only when the
+                                                    # axes themselves change)
 
-Every value-dependent artist is *animated*: a full draw paints the static parts (frames, axes, colour
-bar) and keeps them as a background; later changes restore that background and paint only the
-animated artists on top (blitting), which is what keeps a slider move under one video frame.
-Views read sizes and colours from ``helpers.style`` and never import ipywidgets.
+Every value-dependent artist is *animated*: a full draw paints the static parts (frames, axes, the
+colour bar's gradient) and keeps them as a background; later changes restore that background and
+paint only the animated artists on top (blitting). Between the two, a view may keep a middle layer
+(the cost surface's colours) that is repainted only when it changes. Changing labels are GlyphText
+artists, which stamp cached glyph bitmaps instead of laying out text anew. Together that keeps a
+slider move to a few milliseconds of drawing. Views read sizes and colours from ``helpers.style``
+and never import ipywidgets.
 """
 
 from __future__ import annotations
@@ -772,7 +776,7 @@ class SurfaceView(_View):
         self.axes.set_ylim(v0, v1)
         self.axes.set_xlabel(first, fontsize=self.style.font_size)
         self.axes.set_ylabel(second, fontsize=self.style.font_size)
-        self.title.set_text(f"E({first}, {second}), other weights fixed")
+        self.title.set_text(f"E({first}, {second}), the rest fixed")
         self._surface_key = None
         self._norm_fitted = False
         self.history = []
