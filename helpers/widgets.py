@@ -198,7 +198,8 @@ class Explorer:
         w5 and w6 for the office-hours net)
     numbering : "by_sender" (office-hours) or "by_receiver", see ``parameter_names``
     show_gradients : write dE/dw on the network's edges
-    style : a name from ``helpers.style.STYLES``; default: the style in use
+    style : a name from ``helpers.style.STYLES``; default: the style in use. "projector" also
+        enlarges the controls' text.
 
     Attributes
     ----------
@@ -226,6 +227,7 @@ class Explorer:
             if style not in _style.STYLES:
                 raise ValueError(f"style: expected one of {sorted(_style.STYLES)}, got {style!r}")
             style = _style.STYLES[style]
+        self.style = style or _style.current()
 
         self.names = parameter_names(net, numbering)
         weight_names = [name for name, where in self.names.items() if where[0] == "weight"]
@@ -305,10 +307,13 @@ class Explorer:
             value=self._lr, base=10, min=min(-3.0, np.floor(exponent)), max=max(1.0, np.ceil(exponent)), step=0.05,
             description="lr", readout_format=".3g", style=slider_style, layout=slider_layout,
         )
+        button_layout = widgets.Layout(width="auto", padding="0 14px")  # as wide as the (possibly large) text
         controls["step"] = widgets.Button(description="take a step", button_style="primary", icon="arrow-down",
-                                          tooltip="w \u2190 w \u2212 lr \u00b7 \u2202E/\u2202w for every weight")
-        controls["reset"] = widgets.Button(description="reset", icon="undo", tooltip="back to the starting values")
-        dropdown_layout = widgets.Layout(width="160px")
+                                          tooltip="w \u2190 w \u2212 lr \u00b7 \u2202E/\u2202w for every weight",
+                                          layout=button_layout)
+        controls["reset"] = widgets.Button(description="reset", icon="undo", tooltip="back to the starting values",
+                                           layout=button_layout)
+        dropdown_layout = widgets.Layout(width="auto")
         controls["surface_x"] = widgets.Dropdown(options=weight_names, value=surface_weights[0],
                                                  description="across", layout=dropdown_layout,
                                                  style={"description_width": "3.6em"})
@@ -459,7 +464,21 @@ class Explorer:
         top = [self.canvases[k] for k in ("network", "surface") if k in self.canvases]
         bottom = [controls] + [self.canvases[k] for k in ("steps",) if k in self.canvases]
         rows = ([widgets.HBox(top, layout=wrap)] if top else []) + [widgets.HBox(bottom, layout=wrap)]
-        return widgets.VBox(rows)
+        box = widgets.VBox(rows)
+        if self.style.name == "projector":
+            # ipywidgets has no font size for sliders; a scoped style sheet makes the controls as
+            # readable from the back row as the views
+            box.add_class("backprop-projector")
+            size = round(self.style.font_size * 96 / 72)  # points to CSS pixels
+            rows.append(widgets.HTML(
+                f"<style>.backprop-projector .widget-label, .backprop-projector .widget-readout, "
+                f".backprop-projector .widget-html-content, .backprop-projector button, "
+                f".backprop-projector select {{font-size: {size}px !important; line-height: 1.4 !important;}} "
+                f".backprop-projector .widget-inline-hbox, .backprop-projector .widget-button, "
+                f".backprop-projector .widget-dropdown {{min-height: {round(size * 1.8)}px !important;}}</style>"
+            ))
+            box.children = rows
+        return box
 
     def summary(self):
         """A plain-text account of the current state (deterministic: no ids, no addresses)."""

@@ -321,3 +321,13 @@ def test_encode_png_skips_unchanged_rows_correctly():
         assert len(raw) == 40 * (9 * 4 + 1)
     blank = np.zeros((5, 4, 4), dtype=np.uint8)
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(encode_png(blank, np.zeros(5, bool))))), blank)
+
+
+def test_projector_style_enlarges_views_and_controls():
+    small = Explorer(*office_hours_example())
+    big = Explorer(*office_hours_example(), style="projector")
+    assert "backprop-projector" in big.widget._dom_classes
+    assert "backprop-projector" not in small.widget._dom_classes
+    assert big.figures["network"].get_figwidth() > small.figures["network"].get_figwidth()
+    cell = ("w1", "grad")
+    assert big.views["steps"].cells[cell].get_fontsize() > small.views["steps"].cells[cell].get_fontsize()
