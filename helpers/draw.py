@@ -160,10 +160,23 @@ _METRICS = {}  # font key -> (line height, descent) in pixels
 _GCS = weakref.WeakKeyDictionary()  # renderer -> a graphics context for stamping text
 
 
+def _glyph_api_available():
+    # The per-glyph calls below are matplotlib's own (backend_agg draws text with them since 3.11);
+    # they are private, so any other matplotlib falls back to ordinary Text.
+    from matplotlib import ft2font
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return (all(hasattr(ft2font.FT2Font, name) for name in ("_layout", "_set_transform", "_render_glyph"))
+            and hasattr(ft2font, "RenderMode") and hasattr(RendererAgg, "_prepare_font"))
+
+
+FAST_TEXT = _glyph_api_available()
+
+
 def _agg_fast_path(renderer):
     from matplotlib.backends.backend_agg import RendererAgg
 
-    return isinstance(renderer, RendererAgg) and hasattr(renderer, "_prepare_font")
+    return FAST_TEXT and isinstance(renderer, RendererAgg)
 
 
 class GlyphText(Artist):

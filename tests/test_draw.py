@@ -307,3 +307,20 @@ def test_surface_pixels_follow_the_cost(office):
     # cividis runs dark (low E) to bright yellow (high E); w5 = w6 = -4 is the worst corner for y = 1
     assert view.surface[0, 0] > view.surface[-1, -1]
     assert brightness(0.03, 0.03) > brightness(0.97, 0.97) + 200
+
+
+def test_views_work_without_the_fast_text_path(office, monkeypatch):
+    import helpers.draw as draw
+
+    def ink(view):
+        view.render("full")
+        view.update(moved(office, "w5", -1.0))
+        view.render("blit")
+        return (view.rgba()[:, :, :3].sum(axis=-1) < 300).sum()
+
+    fast = ink(NetworkView(office))
+    monkeypatch.setattr(draw, "FAST_TEXT", False)  # e.g. another matplotlib version
+    plain_view = NetworkView(office)
+    plain = ink(plain_view)
+    assert plain_view.edge_labels["w5"].get_text() == f"w5 = {MINUS}1.000"
+    assert abs(plain - fast) < 0.1 * fast  # the same labels, drawn by matplotlib's Text
