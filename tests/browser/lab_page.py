@@ -5,6 +5,7 @@ Selectors are JupyterLab 4 / ipywidgets 8 / ipympl 0.10 ones; each is named once
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from dataclasses import dataclass, field
@@ -238,11 +239,18 @@ def canvas_pixels(canvas) -> np.ndarray:
     return decode_png(canvas.screenshot(animations="disabled"))
 
 
+def canvas_bitmap(canvas) -> np.ndarray:
+    """The canvas's own bitmap, exactly (a screenshot can differ by resampling when the page scrolls)."""
+    data_url = canvas.evaluate("canvas => canvas.toDataURL('image/png')")
+    return decode_png(base64.b64decode(data_url.split(",", 1)[1]))
+
+
 def wait_for_new_pixels(canvas, before: np.ndarray, timeout: float = 30) -> float:
-    """Poll the canvas until it differs from before; returns the changed share of pixels (0.0 on timeout)."""
+    """Poll the canvas bitmap until it differs from before (a canvas_bitmap); returns the changed share of
+    pixels (0.0 on timeout)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        changed = changed_fraction(before, canvas_pixels(canvas))
+        changed = changed_fraction(before, canvas_bitmap(canvas))
         if changed > 0:
             return changed
         time.sleep(0.1)
