@@ -18,6 +18,7 @@ Numbers depend on the machine and on what else runs on it; the script reports, i
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import json
 import os
@@ -246,6 +247,7 @@ def main():
             run.change(name, value)
         for name, value in naive_changes[9 * r : 9 * r + 9]:
             naive_run.change(name, value)
+        gc.collect()  # the naive figures' garbage, collected between turns, not inside the explorer's
     explorer, naive = run.result(), summary(naive_run.seconds)
     stock = time_explorer(changes, warmup, canvas_class=widgets_module.Canvas)
     hidpi = time_explorer(changes, warmup, device_pixel_ratio=2)
