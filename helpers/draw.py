@@ -312,7 +312,7 @@ class GlyphText(Artist):
 
         anchor_x, anchor_y = self.get_transform().transform((self._x, self._y))
         canvas_height = int(renderer.height)
-        signature = (self._text, round(anchor_x, 3), round(anchor_y, 3), renderer.dpi, canvas_height)
+        signature = (self._text, anchor_x, anchor_y, renderer.dpi, canvas_height)
         if signature != self._last_signature:  # unchanged labels reuse their mask
             self._last_mask = self._compose(renderer, anchor_x, anchor_y)
             self._last_signature = signature
@@ -396,18 +396,20 @@ class _View:
 
     def _paint_layer_and_animated(self):
         canvas = self.figure.canvas
+        renderer = canvas.get_renderer()  # once: Figure.draw_artist would look it up per artist
         if self._layer:
             if self._layer_dirty or self._layer_background is None:
                 for artist in self._layer:
-                    self.figure.draw_artist(artist)
+                    artist.draw(renderer)
                 self._layer_background = canvas.copy_from_bbox(self.figure.bbox)
                 self._layer_dirty = False
-        self._paint_animated()
+        self._paint_animated(renderer)
 
-    def _paint_animated(self):
+    def _paint_animated(self, renderer=None):
+        renderer = renderer or self.figure.canvas.get_renderer()
         for artist in self._animated:
             if artist.get_visible():
-                self.figure.draw_artist(artist)
+                artist.draw(renderer)
 
     def render(self, how="blit"):
         """Show the current artists: "full" redraws everything, "blit" repaints the animated
