@@ -16,15 +16,11 @@ ARTIFACTS = jupyter_driver.REPO / "test-artifacts"
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
-    # Remember each phase's outcome on the test item, so fixtures can save a screenshot of a failure.
+    # Remember each phase's outcome on the test item, so fixtures can save a screenshot of a failure
+    # (lab_page.test_failed reads it).
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
-
-
-def failed(request) -> bool:
-    report = getattr(request.node, "report_call", None)
-    return report is None or report.failed
 
 
 @pytest.fixture(scope="session")

@@ -62,6 +62,12 @@ class BrowserLog:
         ]
 
 
+def call_failed(request) -> bool:
+    """Whether the test of this fixture request failed (set by the report hook in conftest.py)."""
+    report = getattr(request.node, "report_call", None)
+    return report is None or report.failed
+
+
 def dismiss_interruptions(page):
     """Close what can sit on top of the notebook and swallow clicks: dialogs and toasts."""
     dialog = page.locator(".jp-Dialog")
@@ -263,6 +269,11 @@ def slider(page, description: str, scope=None):
     return (scope or page).locator(SLIDER).filter(has=label)
 
 
+def readout_number(text: str) -> float:
+    """A number as a widget shows it (d3-format writes a typographic minus)."""
+    return float(text.strip().replace("\u2212", "-"))
+
+
 # noUiSlider keeps the exact value in aria-valuetext; aria-valuenow can lag a move behind.
 SLIDER_VALUE_JS = "handle => parseFloat(handle.getAttribute('aria-valuetext') ?? handle.getAttribute('aria-valuenow'))"
 
@@ -271,7 +282,7 @@ def slider_value(slider_locator) -> float:
     """The slider's value. A log slider's handle holds the exponent; its readout then shows 10**exponent."""
     position = float(slider_locator.locator(SLIDER_HANDLE).evaluate(SLIDER_VALUE_JS))
     try:
-        shown = float(slider_locator.locator(".widget-readout").text_content())
+        shown = readout_number(slider_locator.locator(".widget-readout").text_content())
     except ValueError:
         return position
     if abs(shown - position) > 0.01 * max(abs(shown), 1e-3) and np.isclose(shown, 10**position, rtol=0.01):

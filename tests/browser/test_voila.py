@@ -8,7 +8,6 @@ import shutil
 import jupyter_driver
 import lab_page
 import pytest
-from conftest import failed
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +49,7 @@ def voila_page(browser, voila_server, request, screenshot_dir):
     log = lab_page.BrowserLog(allowed=ALLOWED_CONSOLE_ERRORS).attach(page)
     page.goto(voila_server.url(""))
     yield page, log
-    if failed(request):
+    if lab_page.call_failed(request):
         page.screenshot(path=str(screenshot_dir / "FAILED-voila.png"), full_page=True)
     context.close()
 
