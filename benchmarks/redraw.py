@@ -1,11 +1,11 @@
 """How long a slider move takes to become a frame ready for the browser, explorer versus naive.
 
 Prints one JSON object. For each of >= 60 control changes (every weight slider, x1, x2 and lr, in
-turn) it times ``explorer.controls[name].value = v`` plus the browser's request for the frame: the
-explorer computes the new state, updates the artists, renders (blits) each changed canvas, and on
-the request encodes the frame ipympl sends (its "diff" PNG) and hands it to the widget's comm. The
+turn) it times ``explorer.controls[name].value = v`` plus the browser's answer to the frame: the
+explorer computes the new state, updates the artists, renders (blits) each changed canvas, encodes
+the frame ipympl sends (its "diff" PNG) and hands it to the widget's comm. The
 canvases are first told what a browser tells them when it connects ("initialized", "refresh"), so
-the measured path is the one a live notebook runs; the network round trip of the request is not
+the measured path is the one a live notebook runs; the network round trip of the answer is not
 included (a browser benchmark measures the whole path). The naive way does what ``interact`` with
 the inline backend does: build the three views again with ``plt.subplots`` and encode a PNG
 (``savefig(bbox_inches="tight")``).
@@ -94,13 +94,13 @@ def connect_like_a_browser(explorer, device_pixel_ratio=1):
 
 
 def answer_frame_requests(explorer):
-    """The browser's side of the pacing: each canvas that announced a new frame is asked for it.
+    """The browser's side of the pacing: each canvas that sent a frame gets the browser's answer.
 
-    (FastCanvas renders on the change and encodes when asked; ipympl's stock canvas encodes and
-    sends during the change itself, so there is nothing left to ask for.)
+    (FastCanvas sends a frame during the change when none is in flight, and holds later ones until
+    the browser answers; ipympl's stock canvas sends every frame during the change.)
     """
     for canvas in explorer.canvases.values():
-        if getattr(canvas, "_frame_rendered", False):
+        if getattr(canvas, "_in_flight", False):
             canvas.handle_draw({"type": "draw"})
 
 

@@ -102,12 +102,12 @@ class FastCanvas(Canvas):
 
     Pacing: ipympl's browser side shows a frame by loading it into an image; a frame that arrives
     while the previous one is still loading replaces it, and a lost "diff" frame leaves stale
-    pixels behind for good (seen here as ghost digits after fast slider moves). So ``draw`` and
-    ``blit`` only render into the buffer and send a "draw" event; the browser asks for the frame
-    when it is ready for one (ipympl's own draw_idle protocol), and ``handle_draw`` then sends a
-    diff against the last frame *sent*, so frames skipped under load lose nothing. Before a
-    browser has connected (nbclient, tests) frames are sent at once, keeping the picture that pages
-    without a kernel show.
+    pixels behind for good (seen here as ghost digits after fast slider moves). So a rendered
+    frame is sent at once only when no frame is in flight; with it goes a "draw" event, which the
+    browser answers with a "draw" request once it has the frame (ipympl's own protocol). Frames
+    rendered in between wait for that answer, and then go as one diff against the last frame
+    *sent*, so frames skipped under load lose nothing. Before a browser has connected (nbclient,
+    tests) frames are sent at once, keeping the picture that pages without a kernel show.
 
     ``get_diff_image`` follows matplotlib's WebAgg implementation (full frame first and after any
     transparency or resize, otherwise only changed pixels, the rest transparent), encoded by
@@ -115,7 +115,9 @@ class FastCanvas(Canvas):
     ipympl 0.10 leaves off when it updates it after a draw.
     """
 
-    _frame_rendered = False  # the buffer holds a rendered frame the browser has not been sent yet
+    _frame_rendered = False  # the buffer holds a frame the browser has not been sent yet
+    _in_flight = False  # a frame was sent and the browser has not answered yet
+    _needs_render = False  # the figure itself changed (a resize): render before sending
 
     def draw(self):
         FigureCanvasAgg.draw(self)  # fires draw_event: the views keep their backgrounds, paint the rest
@@ -126,20 +128,34 @@ class FastCanvas(Canvas):
 
     def _frame_ready(self):
         self._png_is_old = True
-        if self.syncing_data_url:  # no browser yet: nobody would ask, send it now
+        if self.syncing_data_url:  # no browser yet: nobody would answer, send it now
             self.manager.refresh_all()
+        elif self._in_flight:
+            self._frame_rendered = True  # goes when the browser answers
         else:
-            self._frame_rendered = True
-            self.draw_idle()  # "draw" event: the browser asks for the frame when it can take one
+            self._send_frame()
 
-    def handle_draw(self, event):
-        # The browser asks for a frame. Render only if nothing new is waiting (first show, resize,
-        # a new device pixel ratio); otherwise send what the last change rendered.
-        if not self._frame_rendered:
-            FigureCanvasAgg.draw(self)
+    def _send_frame(self):
         self._frame_rendered = False
         self._png_is_old = True
         self.manager.refresh_all()
+        self._in_flight = True
+        self.draw_idle()  # a "draw" event: the browser asks back once it has the frame
+
+    def handle_draw(self, event):
+        # A request from the browser: its answer to the last frame, or a wish for one (first show,
+        # refresh, resize, a new device pixel ratio), which needs a render first.
+        answer, self._in_flight = self._in_flight, False
+        if self._force_full or self._needs_render or not (answer or self._frame_rendered):
+            FigureCanvasAgg.draw(self)
+            self._needs_render = False
+            self._frame_rendered = True
+        if self._frame_rendered:
+            self._send_frame()
+
+    def handle_resize(self, event):
+        self._needs_render = True
+        super().handle_resize(event)
 
     def get_diff_image(self):
         if not self._png_is_old:

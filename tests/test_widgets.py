@@ -241,13 +241,17 @@ def test_canvas_frames_are_paced_by_the_browser_and_are_diffs(explorer):
     canvas._handle_message(canvas, {"type": "refresh"}, [])
     canvas._handle_message(canvas, {"type": "draw"}, [])  # the browser asks for its first frame: a full one
     assert [b for _, b in sent if b] and canvas._current_image_mode == "full"
+    canvas._handle_message(canvas, {"type": "draw"}, [])  # ... and answers it once it has it
     sent.clear()
 
-    explorer.controls["w6"].value = -0.4
-    explorer.controls["w6"].value = 0.9  # two quick moves before the browser asks
-    assert not [b for _, b in sent if b]  # rendered, not sent: the browser has not asked yet
-    assert any('"draw"' in c["data"] for c, _ in sent)  # ... but it was told a frame is waiting
-    canvas._handle_message(canvas, {"type": "draw"}, [])
+    explorer.controls["w6"].value = -0.4  # nothing in flight: this frame goes at once
+    assert len([b for _, b in sent if b]) == 1
+    assert any(not buffers and '"draw"' in c["data"] for c, buffers in sent)  # and a "draw" event to answer
+    sent.clear()
+    explorer.controls["w6"].value = 0.5
+    explorer.controls["w6"].value = 0.9  # two more moves before the browser answers: held back
+    assert not [b for _, b in sent if b]
+    canvas._handle_message(canvas, {"type": "draw"}, [])  # the answer
     frames = [b[0] for _, b in sent if b]
     assert len(frames) == 1 and canvas._current_image_mode == "diff"
     diff = np.asarray(Image.open(io.BytesIO(frames[0])))
@@ -257,6 +261,9 @@ def test_canvas_frames_are_paced_by_the_browser_and_are_diffs(explorer):
     # the frame is the latest state: it matches the buffer where it changed
     buffer = np.asarray(canvas.get_renderer().buffer_rgba())
     assert np.array_equal(diff[changed], buffer[changed])
+    sent.clear()
+    canvas._handle_message(canvas, {"type": "draw"}, [])  # the answer to that one: nothing left to send
+    assert not [b for _, b in sent if b] and not canvas._in_flight
 
 
 def test_browser_rounding_of_a_stepped_value_is_not_a_move(explorer):
