@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -59,6 +60,12 @@ INSTRUMENT = """
     }
   }
   window.WebSocket = TimedWebSocket;
+  // ipympl turns each received frame into a blob URL for an Image; from here on it is the browser's decode.
+  const nativeCreateObjectURL = URL.createObjectURL;
+  URL.createObjectURL = function (object) {
+    if (object instanceof Blob && object.type.startsWith('image/')) events.push({kind: 'blob', t: now()});
+    return nativeCreateObjectURL.call(this, object);
+  };
   const nativeDrawImage = CanvasRenderingContext2D.prototype.drawImage;
   CanvasRenderingContext2D.prototype.drawImage = function (...args) {
     const result = nativeDrawImage.apply(this, args);
@@ -136,6 +143,7 @@ def analyse(events: list[dict], network_index: int = 0) -> dict | None:
     frames_in = [e for e in after if e["kind"] == "recv" and e["size"] >= FRAME_BYTES]
     draws = [e for e in after if e["kind"] == "draw"]
     network_draws = [e for e in draws if e["canvas"] == network_index]
+    blobs = [e for e in after if e["kind"] == "blob"]
     if not network_draws:
         return None
     first_draw = network_draws[0]
@@ -149,6 +157,8 @@ def analyse(events: list[dict], network_index: int = 0) -> dict | None:
         "key_to_send": (first_send - start) if first_send is not None else None,
         "send_to_frame_received": (first_frame_in - first_send) if first_send and first_frame_in else None,
         "frame_received_to_drawn": (first_draw["t"] - first_frame_in) if first_frame_in else None,
+        "frame_received_to_image_url": (blobs[0]["t"] - first_frame_in) if first_frame_in and blobs else None,
+        "image_url_to_drawn": (first_draw["t"] - blobs[0]["t"]) if blobs else None,
         "frames_received": len(frames_in),
         "frame_bytes": sum(e["size"] for e in frames_in),
         "messages_sent": len(sends),
@@ -244,6 +254,8 @@ def run(moves: int, views: tuple[str, ...], prelude: str = "") -> dict:
             "key_to_change_sent": percentiles(column("key_to_send")),
             "change_sent_to_first_frame_received": percentiles(column("send_to_frame_received")),
             "frame_received_to_drawn": percentiles(column("frame_received_to_drawn")),
+            "of_which_message_to_image_url": percentiles(column("frame_received_to_image_url")),
+            "of_which_image_decode_to_drawn": percentiles(column("image_url_to_drawn")),
             "kernel_update_and_encode_per_change": percentiles(kernel_ms),
         },
         "typical_press_timeline_ms": typical["timeline"] if typical else None,
@@ -256,6 +268,7 @@ def run(moves: int, views: tuple[str, ...], prelude: str = "") -> dict:
             "cpus": os.cpu_count(),
             "python": sys.version.split()[0],
             "load_average_1min_after": round(os.getloadavg()[0], 2),
+            "helpers_commit": helpers_commit(),
             "leftover_processes": len(left),
         },
     }
@@ -275,6 +288,16 @@ def kernel_update_times(page) -> list[float]:
         "element => element.textContent.trim().endsWith(']')", arg=output.element_handle(), timeout=120_000
     )
     return json.loads(output.text_content())
+
+
+def helpers_commit() -> str:
+    """The commit the measured helpers come from, "+dirty" when helpers/ has uncommitted changes."""
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("+dirty" if git("status", "--porcelain", "--", "helpers") else "")
 
 
 def main():
