@@ -88,7 +88,8 @@ def connect_like_a_browser(explorer, device_pixel_ratio=1):
             canvas._handle_message(canvas, {"type": "set_device_pixel_ratio",
                                             "device_pixel_ratio": device_pixel_ratio}, [])
         canvas._handle_message(canvas, {"type": "refresh"}, [])
-        canvas._handle_message(canvas, {"type": "draw"}, [])
+        canvas._handle_message(canvas, {"type": "draw"}, [])  # asks for the first frame
+        canvas._handle_message(canvas, {"type": "draw"}, [])  # ... and answers it
     sent["frames"], sent["bytes"] = 0, []
     return sent
 
