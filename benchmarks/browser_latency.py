@@ -60,6 +60,11 @@ INSTRUMENT = """
     }
   }
   window.WebSocket = TimedWebSocket;
+  // The floor: a plain slider whose observer writes a label (the messaging path, no figure at all).
+  new MutationObserver(records => {
+    if (records.some(r => (r.target.nodeType === 1 ? r.target : r.target.parentElement)?.closest('.latency-floor')))
+      events.push({kind: 'text', t: now()});
+  }).observe(document, {subtree: true, childList: true, characterData: true});
   // ipympl turns each received frame into a blob URL for an Image; from here on it is the browser's decode.
   const nativeCreateObjectURL = URL.createObjectURL;
   URL.createObjectURL = function (object) {
@@ -96,19 +101,24 @@ def scratch_notebook(folder: Path, views: tuple[str, ...], prelude: str = "") ->
             "explorer"
         )
     )
-    # Kernel-side cost of one change (state, views, frame encode), timed where it happens.
+    # Kernel-side cost of one change (state, views, whatever the explorer sends), timed where it happens,
+    # while the kernel is busy with this cell (nothing from the browser interleaves). Then the floor widgets.
     timing = (
-        "def kernel_update_ms(moves=30):\n"
+        "import ipywidgets\n\n"
+        "def kernel_change_ms(moves=30):\n"
         "    slider = explorer.controls['w5']\n"
         "    start_value, spent = slider.value, []\n"
         "    for i in range(moves):\n"
         "        began = time.perf_counter()\n"
         "        slider.value = start_value + (0.01 if i % 2 == 0 else 0.0)\n"
-        "        for canvas in explorer.canvases.values():\n"
-        "            canvas.get_diff_image()  # what the browser is sent when it asks for the frame\n"
         "        spent.append((time.perf_counter() - began) * 1000)\n"
         "    slider.value = start_value\n"
-        "    return spent"
+        "    return spent\n\n"
+        "floor_slider = ipywidgets.IntSlider(description='floor', max=1000)\n"
+        "floor_label = ipywidgets.Label('0').add_class('latency-floor')\n"
+        "floor_slider.observe(lambda change: setattr(floor_label, 'value', str(change['new'])), 'value')\n"
+        "display(ipywidgets.HBox([floor_slider, floor_label]))\n"
+        "print('KERNEL_MS', json.dumps(kernel_change_ms()))"
     )
     notebook = nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_code_cell(source), nbformat.v4.new_code_cell(timing)],
@@ -226,7 +236,20 @@ def run(moves: int, views: tuple[str, ...], prelude: str = "") -> dict:
                 elif index >= 2:
                     samples.append(sample)
 
-            kernel_ms = kernel_update_times(page)
+            floor_ms = []
+            floor_handle = lab_page.slider(page, "floor").locator(lab_page.SLIDER_HANDLE)
+            floor_handle.scroll_into_view_if_needed()
+            floor_handle.focus()
+            for _ in range(moves):
+                page.evaluate("() => { window.__latency.length = 0; }")
+                floor_handle.press("ArrowRight")
+                page.wait_for_function("() => window.__latency.some(e => e.kind === 'text')", timeout=20_000)
+                wait_until_quiet(page, quiet_ms=150)
+                events = page.evaluate("() => window.__latency.slice()")
+                key = next(e["t"] for e in events if e["kind"] == "key")
+                floor_ms.append(next(e["t"] for e in events if e["kind"] == "text") - key)
+
+            kernel_ms = kernel_change_times(page)
             browser_version = browser.version
             browser.close()
     finally:
@@ -256,8 +279,9 @@ def run(moves: int, views: tuple[str, ...], prelude: str = "") -> dict:
             "frame_received_to_drawn": percentiles(column("frame_received_to_drawn")),
             "of_which_message_to_image_url": percentiles(column("frame_received_to_image_url")),
             "of_which_image_decode_to_drawn": percentiles(column("image_url_to_drawn")),
-            "kernel_update_and_encode_per_change": percentiles(kernel_ms),
+            "kernel_handling_one_change": percentiles(kernel_ms),
         },
+        "floor_key_to_label_text_ms": percentiles(floor_ms),
         "typical_press_timeline_ms": typical["timeline"] if typical else None,
         "frames_per_press": percentiles(column("frames_received")),
         "frame_bytes_per_press": percentiles(column("frame_bytes")),
@@ -274,20 +298,10 @@ def run(moves: int, views: tuple[str, ...], prelude: str = "") -> dict:
     }
 
 
-def kernel_update_times(page) -> list[float]:
-    """Run kernel_update_ms() in the notebook (a new cell at the end) and read its printed result."""
-    page.locator(".jp-Notebook .jp-Cell").last.click()
-    page.keyboard.press("Escape")
-    page.keyboard.press("b")  # new cell below, as a keyboard user would
-    page.keyboard.press("Enter")
-    page.keyboard.type("print(json.dumps(kernel_update_ms()))")
-    page.keyboard.press("Shift+Enter")
-    output = page.locator(".jp-Cell").nth(2).locator(".jp-OutputArea-output")
-    output.wait_for(timeout=120_000)
-    page.wait_for_function(
-        "element => element.textContent.trim().endsWith(']')", arg=output.element_handle(), timeout=120_000
-    )
-    return json.loads(output.text_content())
+def kernel_change_times(page) -> list[float]:
+    """What the timing cell printed: milliseconds the kernel spent per programmatic change of w5."""
+    text = page.locator(".jp-OutputArea-output", has_text="KERNEL_MS").first.text_content()
+    return json.loads(text.split("KERNEL_MS", 1)[1])
 
 
 def helpers_commit() -> str:
