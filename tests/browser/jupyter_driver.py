@@ -63,6 +63,14 @@ def has_explorer(notebook: Path) -> bool:
     return any(cell["cell_type"] == "code" and "Explorer(" in "".join(cell["source"]) for cell in cells)
 
 
+def cells_raising_on_purpose(notebook: Path) -> frozenset[int]:
+    """Indices of the cells tagged raises-exception: their error output is part of the lesson."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return frozenset(
+        i for i, cell in enumerate(cells) if "raises-exception" in cell.get("metadata", {}).get("tags", [])
+    )
+
+
 def discover_notebooks(root: Path = REPO) -> list[Path]:
     """Every committed notebook of the course, relative to the repo root, in lesson order."""
     found = []

@@ -154,12 +154,14 @@ def run_all_cells(page, timeout: float = 15_000, attempts: int = 2):
 
 
 def wait_until_executed(page, timeout: float = 240_000):
-    """Every code cell has an execution count and the kernel is idle again."""
+    """Every code cell has an execution count and the kernel is idle again; or Run All stopped at an error
+    (nothing queued, the kernel idle, an error shown), which the caller then reports."""
     page.wait_for_function(
         f"""() => {{
-            const prompts = [...document.querySelectorAll('{CODE_PROMPT}')];
-            const done = prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
-            return done && document.querySelector('{EXECUTION_INDICATOR}')?.dataset.status === 'idle';
+            const prompts = [...document.querySelectorAll('{CODE_PROMPT}')].map(p => p.textContent.trim());
+            if (document.querySelector('{EXECUTION_INDICATOR}')?.dataset.status !== 'idle') return false;
+            if (prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p))) return true;
+            return !prompts.includes('[*]:') && document.querySelector('{STDERR_OUTPUT}') !== null;
         }}""",
         timeout=timeout,
         polling=250,
@@ -172,11 +174,19 @@ def prompts(page) -> list[str]:
     return [text.strip() for text in page.locator(CODE_PROMPT).all_text_contents()]
 
 
-def error_outputs(page) -> list[str]:
-    """Text of every error or stderr output and every widget that failed to display."""
-    found = page.locator(STDERR_OUTPUT).all_inner_texts()
-    found += [t for t in page.locator(".jp-OutputArea-output").all_inner_texts() if WIDGET_ERROR_TEXT.search(t)]
-    return found
+def error_outputs(page, expected_cells=frozenset()) -> list[str]:
+    """Text of every error or stderr output and every widget that failed to display, except in the cells
+    (indices) where an error is part of the lesson (tagged raises-exception, as nbval knows them)."""
+    # text_content, not inner_text: cells far off screen are not rendered and their inner text is empty
+    return page.evaluate(
+        f"""expected => [...document.querySelectorAll('.jp-Notebook .jp-Cell, #rendered_cells .jp-Cell')]
+            .flatMap((cell, index) => expected.includes(index) ? []
+                : [...cell.querySelectorAll('.jp-OutputArea-output')])
+            .filter(output => output.matches('{STDERR_OUTPUT}')
+                || /{WIDGET_ERROR_TEXT.pattern}/.test(output.textContent))
+            .map(output => output.textContent)""",
+        sorted(expected_cells),
+    )
 
 
 def log_console_errors(page) -> list[str]:

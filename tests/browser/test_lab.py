@@ -39,6 +39,9 @@ class OpenNotebook:
     run_seconds: float
     log_console_seen: int = 0
 
+    def errors_shown(self) -> list[str]:
+        return lab_page.error_outputs(self.page, jupyter_driver.cells_raising_on_purpose(COURSE / self.path))
+
     def new_log_console_errors(self) -> list[str]:
         """Log console errors since the last call (each test reports only what its own actions caused)."""
         logged = lab_page.log_console_errors(self.page)
@@ -50,9 +53,12 @@ class OpenNotebook:
 def notebook_pages(lab_server, browser, screenshot_dir):
     """Opens and runs a notebook on first request; later tests of the same notebook get the same page."""
     opened: dict[str, OpenNotebook] = {}
+    failures: dict[str, str] = {}
     contexts = []
 
     def open_and_run(path: str) -> OpenNotebook:
+        if path in failures:  # later tests of a notebook that did not run: fail fast, same message
+            raise AssertionError(failures[path])
         if path not in opened:
             context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
             contexts.append(context)
@@ -68,10 +74,11 @@ def notebook_pages(lab_server, browser, screenshot_dir):
                 lab_page.wait_until_executed(page)
             except Exception as error:
                 page.screenshot(path=str(screenshot_dir / f"FAILED-run-{path.replace('/', '_')}.png"))
-                raise AssertionError(
+                failures[path] = (
                     f"{path}: not every cell finished ({type(error).__name__}); prompts {lab_page.prompts(page)}; "
                     f"error outputs {lab_page.error_outputs(page)}; console {log.errors()}"
-                ) from error
+                )
+                raise AssertionError(failures[path]) from error
             opened[path] = OpenNotebook(path, page, log, time.monotonic() - started)
         return opened[path]
 
@@ -99,9 +106,10 @@ def test_notebook_runs_clean_in_jupyterlab(notebook_pages, screenshot_dir, path)
     notebook = notebook_pages(path)
     page = notebook.page
 
-    assert all(re.fullmatch(r"\[\d+\]:", prompt) for prompt in lab_page.prompts(page)), lab_page.prompts(page)
-    errors = lab_page.error_outputs(page)
+    errors = notebook.errors_shown()
     assert not errors, f"{path}: cells show errors:\n{readable_errors(errors)}"
+    unfinished = [prompt for prompt in lab_page.prompts(page) if not re.fullmatch(r"\[\d+\]:", prompt)]
+    assert not unfinished, f"{path}: cells did not run: prompts {lab_page.prompts(page)}"
 
     figures = page.locator(lab_page.FIGURE)
     for index in range(figures.count()):
@@ -162,8 +170,8 @@ def test_explorer_weight_slider_by_keyboard(notebook_pages, path):
     # A traceback from the kernel explains a frozen canvas best, so look for one first.
     logged = notebook.new_log_console_errors()
     assert not logged, f"{path}: moving {name} logged errors:\n{readable_errors(logged)}"
-    assert not lab_page.error_outputs(page), (
-        f"{path}: moving {name} shows errors:\n{readable_errors(lab_page.error_outputs(page))}"
+    assert not notebook.errors_shown(), (
+        f"{path}: moving {name} shows errors:\n{readable_errors(notebook.errors_shown())}"
     )
     assert changed > 0, f"{path}: the network diagram did not change after moving {name} by keyboard"
     readout_after = weight.locator(".widget-readout").text_content()
