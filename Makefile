@@ -8,7 +8,7 @@ LESSON ?= 01_forward_pass
 PORT   ?= 8888
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: lab test unit notebooks browser present lint bench run-notebooks browser-deps freeze clean help
+.PHONY: lab test unit notebooks browser present lint bench bench-browser run-notebooks browser-deps freeze clean help
 
 help:
 	@echo "make lab       set up .venv and open the first lesson in JupyterLab"
@@ -90,6 +90,9 @@ run-notebooks: $(VENV)/.test-installed
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/redraw.py
+
+bench-browser: $(VENV)/.test-installed browser-deps
+	CHROMIUM=$(CHROMIUM) $(BIN)/python benchmarks/browser_latency.py
 
 # Refresh the exact versions after changing pyproject.toml (commit constraints.txt).
 freeze: $(VENV)/.test-installed
