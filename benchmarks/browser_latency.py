@@ -11,8 +11,10 @@ For every press the page itself records, on one clock (performance.now):
 
 Latency of a press = first repaint of the network diagram after the key, and the next animation frame
 after it ("shown"). The breakdown splits it into the browser sending the change, the kernel answering
-with a frame (compute, render, encode, the "draw" round trip ipympl uses, transfer), and decoding plus
-painting. Nothing here asserts: the figures are for people to read.
+with a frame (compute, render, encode, transfer), and decoding plus painting. "messages_sent_per_press"
+counts what the browser sends to the kernel per press (the change, and its answers to the "draw" events
+that confirm frames), each a kernel request that Lab also shows as busy/idle. Nothing here asserts: the
+figures are for people to read.
 
     .venv/bin/python benchmarks/browser_latency.py [--moves 40] [--views network,surface,steps]
 """
@@ -284,6 +286,7 @@ def run(moves: int, views: tuple[str, ...], prelude: str = "") -> dict:
         "floor_key_to_label_text_ms": percentiles(floor_ms),
         "typical_press_timeline_ms": typical["timeline"] if typical else None,
         "frames_per_press": percentiles(column("frames_received")),
+        "messages_sent_per_press": percentiles(column("messages_sent")),
         "frame_bytes_per_press": percentiles(column("frame_bytes")),
         "target_ms": TARGET_MS,
         "target_met": bool(shown.get("n")) and shown["p50"] <= TARGET_MS["p50"] and shown["p90"] <= TARGET_MS["p90"],

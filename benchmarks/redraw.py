@@ -88,21 +88,22 @@ def connect_like_a_browser(explorer, device_pixel_ratio=1):
             canvas._handle_message(canvas, {"type": "set_device_pixel_ratio",
                                             "device_pixel_ratio": device_pixel_ratio}, [])
         canvas._handle_message(canvas, {"type": "refresh"}, [])
-        canvas._handle_message(canvas, {"type": "draw"}, [])  # asks for the first frame
-        canvas._handle_message(canvas, {"type": "draw"}, [])  # ... and answers it
+        answer_frame_requests(explorer)  # the browser answers the "draw" events that come with the frames
+        answer_frame_requests(explorer)
     sent["frames"], sent["bytes"] = 0, []
     return sent
 
 
 def answer_frame_requests(explorer):
-    """The browser's side of the pacing: each canvas that sent a frame gets the browser's answer.
+    """The browser's side of the frame protocol: it answers the "draw" event sent after the frames.
 
-    (FastCanvas sends a frame during the change when none is in flight, and holds later ones until
-    the browser answers; ipympl's stock canvas sends every frame during the change.)
+    (FastCanvas sends every frame during the change, then one "draw" event for the explorer's canvases;
+    ipympl's stock canvas sends every frame during the change and nothing to answer.)
     """
-    for canvas in explorer.canvases.values():
-        if getattr(canvas, "_in_flight", False):
-            canvas.handle_draw({"type": "draw"})
+    ledger = getattr(explorer, "_frames", None)
+    if ledger is not None and ledger.token is not None:
+        canvas = ledger.token[1]
+        canvas.handle_draw({"type": "draw"})
 
 
 class ExplorerRun:

@@ -20,6 +20,7 @@ import contextlib
 import itertools
 import struct
 import sys
+import time
 import zlib
 
 import ipywidgets as widgets
@@ -97,17 +98,104 @@ def encode_png(rgba, changed_rows=None):
             + chunk_bytes(b"IEND", b""))
 
 
-class FastCanvas(Canvas):
-    """ipympl's canvas, paced by the browser and with a faster frame encoder.
+class _FrameLedger:
+    """Which frames the browser of one explorer may not have shown yet.
 
-    Pacing: ipympl's browser side shows a frame by loading it into an image; a frame that arrives
-    while the previous one is still loading replaces it, and a lost "diff" frame leaves stale
-    pixels behind for good (seen here as ghost digits after fast slider moves). So a rendered
-    frame is sent at once only when no frame is in flight; with it goes a "draw" event, which the
-    browser answers with a "draw" request once it has the frame (ipympl's own protocol). Frames
-    rendered in between wait for that answer, and then go as one diff against the last frame
-    *sent*, so frames skipped under load lose nothing. Before a browser has connected (nbclient,
-    tests) frames are sent at once, keeping the picture that pages without a kernel show.
+    ipympl's browser side shows a frame by loading it into an image, and a frame that arrives while
+    the previous one of the same canvas is still loading replaces it. So frames go out at once, and
+    each is a diff that covers every pixel changed since the last frame known to be shown: a skipped
+    frame then loses nothing (no ghost digits). What is known to be shown comes from one "draw"
+    event (a token) sent after a burst of frames (one control change moves all views): the browser
+    answers it once it has processed every frame sent before it. A frame counts as shown only after
+    the *next* answer too, which leaves its image a whole round trip to load. One token at a time.
+
+    The lead canvas (the explorer's first view) goes first: in a change, the other canvases' frames
+    wait for the answer to the lead's token. The browser decodes a frame only when it is done with the
+    messages in front of it, and handling a frame there costs ~10 ms (ipympl re-encodes the previous
+    picture), so the lead is shown sooner when the others come after it. Under fast moves the others
+    are thereby sent at the pace of the browser's answers.
+    """
+
+    LOST_AFTER_S = 5.0  # a token unanswered this long went to a page that is gone (reload, no browser)
+
+    def __init__(self):
+        self.count = 0  # frames and tokens, numbered in the order they were sent
+        self.token = None  # (number, canvas, time sent) of the draw event awaiting its answer
+        self.answered_numbers = (0, 0)  # the last two answered tokens, older first
+        self.unannounced = None  # the canvas of the last frame that no token follows yet
+        self.batching = 0
+        self.lead = None  # a canvas whose frames never wait (None: no canvas waits)
+        self.held = {}  # canvases with a rendered frame waiting for the lead's answer (an ordered set)
+
+    @property
+    def shown(self):
+        """Frames numbered up to this are on screen for sure."""
+        return self.answered_numbers[0]
+
+    def number(self):
+        self.count += 1
+        return self.count
+
+    def may_send(self, canvas):
+        """False: hold the frame until the next answer (a lead frame of this change, or a token, is out)."""
+        self._forget_lost_token()
+        if self.lead is None or canvas is self.lead or canvas.syncing_data_url:
+            return True
+        if self.token is None and self.unannounced is not self.lead:
+            return True
+        self.held[canvas] = True
+        return False
+
+    def frame_sent(self, canvas):
+        self.unannounced = canvas
+        if not self.batching:
+            self.announce()
+
+    def _forget_lost_token(self):
+        if self.token is not None and time.monotonic() - self.token[2] > self.LOST_AFTER_S:
+            self.token = None  # frames stay unconfirmed; the next token confirms them
+
+    def announce(self):
+        self._forget_lost_token()
+        canvas = self.unannounced
+        if self.token is None and canvas is not None and not canvas.syncing_data_url:
+            self.unannounced = None
+            # right after the canvas' own frame, so its browser side answers (it stays silent to a
+            # draw event that comes after its own answer and before a new frame)
+            self.token = (self.number(), canvas, time.monotonic())
+            canvas.send_event("draw")
+
+    def answer(self, canvas):
+        if self.token is None or self.token[1] is not canvas:
+            return  # not an answer to our token (another page on the same kernel): ignore
+        self.answered_numbers = (self.answered_numbers[1], self.token[0])
+        self.token = None
+        held, self.held = list(self.held), {}
+        with self.batch():
+            for waiting in held:
+                waiting.send_frame()
+
+    @contextlib.contextmanager
+    def batch(self):
+        """Frames sent inside go out at once; the token follows the last of them."""
+        self.batching += 1
+        try:
+            yield
+        finally:
+            self.batching -= 1
+            if not self.batching:
+                self.announce()
+
+
+class FastCanvas(Canvas):
+    """ipympl's canvas, sending frames at once, as diffs that survive skipped frames, with a faster
+    encoder.
+
+    A rendered frame (``draw`` or ``blit``) is encoded and sent immediately; a frame with no change
+    is not sent. See ``_FrameLedger`` for why that is safe and how frames are confirmed. matplotlib's
+    ``draw_idle`` (after the browser's refresh, a resize, a new pixel ratio) renders and sends a full
+    frame at once, instead of asking the browser to ask back. Canvases of one explorer share a ledger
+    (``canvas.ledger``); a lone canvas has its own.
 
     ``get_diff_image`` follows matplotlib's WebAgg implementation (full frame first and after any
     transparency or resize, otherwise only changed pixels, the rest transparent), encoded by
@@ -115,75 +203,97 @@ class FastCanvas(Canvas):
     ipympl 0.10 leaves off when it updates it after a draw.
     """
 
-    _frame_rendered = False  # the buffer holds a frame the browser has not been sent yet
-    _in_flight = False  # a frame was sent and the browser has not answered yet
-    _needs_render = False  # the figure itself changed (a resize): render before sending
+    _ledger = None
+    _unshown = ()  # (number, changed pixels or None for a full frame) of frames perhaps not shown yet
+
+    @property
+    def ledger(self):
+        if self._ledger is None:
+            self._ledger = _FrameLedger()
+        return self._ledger
+
+    @ledger.setter
+    def ledger(self, ledger):
+        self._ledger = ledger
 
     def draw(self):
         FigureCanvasAgg.draw(self)  # fires draw_event: the views keep their backgrounds, paint the rest
         self._frame_ready()
+
+    def draw_idle(self):
+        # matplotlib's "draw when you can" comes after the browser's refresh (first show, page reload,
+        # resize) or a new pixel ratio: the browser waits for this frame, so it never waits for a token
+        FigureCanvasAgg.draw(self)
+        self.send_frame()
 
     def blit(self, bbox=None):
         self._frame_ready()
 
     def _frame_ready(self):
         self._png_is_old = True
-        if self.syncing_data_url:  # no browser yet: nobody would answer, send it now
+        if self.ledger.may_send(self):
             self.manager.refresh_all()
-        elif self._in_flight:
-            self._frame_rendered = True  # goes when the browser answers
-        else:
-            self._send_frame()
 
-    def _send_frame(self):
-        self._frame_rendered = False
+    def send_frame(self):
+        """Send what the buffer holds now (a frame held back by the ledger)."""
         self._png_is_old = True
         self.manager.refresh_all()
-        self._in_flight = True
-        self.draw_idle()  # a "draw" event: the browser asks back once it has the frame
+
+    def _handle_message(self, object, content, buffers):
+        super()._handle_message(object, content, buffers)
+        if content["type"] == "initialized":  # a browser is there: confirm the frames it got meanwhile
+            self.ledger.unannounced = self
+            self.ledger.announce()
 
     def handle_draw(self, event):
-        # A request from the browser: its answer to the last frame, or a wish for one (first show,
-        # refresh, resize, a new device pixel ratio), which needs a render first.
-        answer, self._in_flight = self._in_flight, False
-        if self._force_full or self._needs_render or not (answer or self._frame_rendered):
-            FigureCanvasAgg.draw(self)
-            self._needs_render = False
-            self._frame_rendered = True
-        if self._frame_rendered:
-            self._send_frame()
-
-    def handle_resize(self, event):
-        self._needs_render = True
-        super().handle_resize(event)
+        # Only ever the browser's answer to a token: this canvas never asks the browser to ask back.
+        self.ledger.answer(self)
 
     def get_diff_image(self):
         if not self._png_is_old:
             return None
+        self._png_is_old = False
         pixels = np.asarray(self.get_renderer().buffer_rgba())
         buffer = pixels.view(np.uint32).squeeze(2)
         if sys.byteorder == "little":  # RGBA bytes read as one uint32: alpha is the top byte
             transparent = bool((buffer < 0xFF000000).any())
         else:
             transparent = bool((pixels[:, :, 3] != 255).any())
-        if self._force_full or buffer.shape != self._last_buff.shape or transparent:
+        shown = self.ledger.shown
+        unshown = [(number, mask) for number, mask in self._unshown if number > shown]
+        # What this frame changes, or None when a diff cannot say it (new size, transparency)
+        expressible = buffer.shape == self._last_buff.shape and not transparent
+        changed = buffer != self._last_buff if expressible else None
+        if self._force_full or changed is None or any(mask is None for _, mask in unshown):
             self.set_image_mode("full")
-            output, changed_rows = buffer, None
+            output, covered_rows = buffer, None
         else:
+            if not changed.any():
+                # Nothing new: the last frame sent shows this already, and no later frame can replace it.
+                self._unshown = unshown
+                return None
             self.set_image_mode("diff")
-            changed = buffer != self._last_buff
-            output = buffer * changed  # unchanged pixels become 0: transparent, "keep what is there"
-            changed_rows = changed.any(axis=1)
+            covered = changed
+            for _, mask in unshown:
+                covered = covered | mask  # the pixels of frames the browser may have skipped
+            output = buffer * covered  # other pixels become 0: transparent, "keep what is there"
+            covered_rows = covered.any(axis=1)
+        unshown.append((self.ledger.number(), changed))
+        if len(unshown) > 8:  # a long burst before an answer: keep one union, numbered as its newest
+            masks = [mask for _, mask in unshown]
+            union = None if any(m is None for m in masks) else np.logical_or.reduce(masks)
+            unshown = [(unshown[-1][0], union)]
+        self._unshown = unshown
         self._last_buff = buffer.copy()
         self._force_full = False
-        self._png_is_old = False
-        return encode_png(output.view(np.uint8).reshape((*output.shape, 4)), changed_rows)
+        return encode_png(output.view(np.uint8).reshape((*output.shape, 4)), covered_rows)
 
     def send_binary(self, data):
         if self.syncing_data_url:  # no browser has connected yet: keep the picture for static pages
             frame = self._last_buff.view(np.uint8).reshape((*self._last_buff.shape, 4))
             self._data_url = "data:image/png;base64," + base64.b64encode(encode_png(frame)).decode("ascii")
         self.send({"data": '{"type": "binary"}'}, buffers=[data])
+        self.ledger.frame_sent(self)
 
 
 def _attach_canvas(figure, canvas_class=None):
@@ -281,6 +391,10 @@ class Explorer:
                 self.views[kind] = StepsView(self.state, style=style)
         self.figures = {kind: view.figure for kind, view in self.views.items()}
         self.canvases = {kind: _attach_canvas(figure) for kind, figure in self.figures.items()}
+        self._frames = _FrameLedger()  # one browser round trip per change for all views, not one per view
+        for canvas in self.canvases.values():
+            canvas.ledger = self._frames
+        self._frames.lead = self.canvases[views[0]]  # the first view is shown first
         for view in self.views.values():
             view.render("full")
 
@@ -353,7 +467,8 @@ class Explorer:
                 return  # the state keeps the exact value; the slider shows it rounded to its step
             if name in self._exact:
                 self._exact[name] = change["new"]
-            self._apply(name, change["old"], change["new"])
+            with self._frames.batch():
+                self._apply(name, change["old"], change["new"])
 
         return handler
 
@@ -433,6 +548,10 @@ class Explorer:
 
     def take_step(self):
         """One gradient-descent step: every weight moves by -lr dE/dw; the sliders follow."""
+        with self._frames.batch():
+            self._take_step()
+
+    def _take_step(self):
         if "surface" in self.views:
             self.views["surface"].record_step(self.state)
         next_net = self.state.next_net
@@ -444,6 +563,10 @@ class Explorer:
 
     def reset(self):
         """Back to the network, example, learning rate and surface axes the explorer started with."""
+        with self._frames.batch():
+            self._reset()
+
+    def _reset(self):
         net, x, y, lr, pair = self._initial
         self._net, self._x, self._y, self._lr = net, x.copy(), y.copy(), lr
         start = compute_state(net, x, y, lr, self.names)

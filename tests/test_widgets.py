@@ -231,39 +231,152 @@ def test_encode_png_round_trips():
     assert np.array_equal(decoded, rgba)
 
 
-def test_canvas_frames_are_paced_by_the_browser_and_are_diffs(explorer):
+def connect_browser(explorer):
+    """Connect every canvas as a browser does; returns {kind: [(mode, frame RGBA) or "draw"]} sent from then on."""
     from PIL import Image
 
-    canvas = explorer.canvases["network"]
-    sent = []
-    canvas.send = lambda content, buffers=None: sent.append((content, buffers))
-    canvas._handle_message(canvas, {"type": "initialized"}, [])  # as the browser does when it connects
-    canvas._handle_message(canvas, {"type": "refresh"}, [])
-    canvas._handle_message(canvas, {"type": "draw"}, [])  # the browser asks for its first frame: a full one
-    assert [b for _, b in sent if b] and canvas._current_image_mode == "full"
-    canvas._handle_message(canvas, {"type": "draw"}, [])  # ... and answers it once it has it
-    sent.clear()
+    sent = {}
+    for kind, canvas in explorer.canvases.items():
+        sent[kind] = []
 
-    explorer.controls["w6"].value = -0.4  # nothing in flight: this frame goes at once
-    assert len([b for _, b in sent if b]) == 1
-    assert any(not buffers and '"draw"' in c["data"] for c, buffers in sent)  # and a "draw" event to answer
-    sent.clear()
-    explorer.controls["w6"].value = 0.5
-    explorer.controls["w6"].value = 0.9  # two more moves before the browser answers: held back
-    assert not [b for _, b in sent if b]
-    canvas._handle_message(canvas, {"type": "draw"}, [])  # the answer
-    frames = [b[0] for _, b in sent if b]
-    assert len(frames) == 1 and canvas._current_image_mode == "diff"
-    diff = np.asarray(Image.open(io.BytesIO(frames[0])))
-    assert diff.shape[:2] == canvas.get_renderer().buffer_rgba().shape[:2]
-    changed = diff[:, :, 3] > 0
+        def send(content, buffers=None, kind=kind, canvas=canvas):
+            if buffers:
+                frame = np.asarray(Image.open(io.BytesIO(bytes(buffers[0]))).convert("RGBA"))
+                sent[kind].append((canvas._current_image_mode, frame))
+            elif '"draw"' in content.get("data", ""):
+                sent[kind].append("draw")
+
+        canvas.send = send
+        canvas._handle_message(canvas, {"type": "refresh"}, [])
+        canvas._handle_message(canvas, {"type": "send_image_mode"}, [])
+        canvas._handle_message(canvas, {"type": "initialized"}, [])
+    return sent
+
+
+def shown_after(picture, frames):
+    """What ipympl's browser side shows after loading these frames onto picture, in order."""
+    picture = picture.copy()
+    for mode, frame in frames:
+        if mode == "full":
+            picture = frame.copy()
+        else:
+            drawn = frame[:, :, 3] > 0
+            picture[drawn] = frame[drawn]
+    return picture
+
+
+def kernel_picture(canvas):
+    return np.asarray(canvas.get_renderer().buffer_rgba()).copy()
+
+
+def answer_token(explorer, sent):
+    """The browser's answer to the one "draw" event (token) outstanding, on the canvas that got it."""
+    (kind,) = [k for k, items in sent.items() if "draw" in items]
+    canvas = explorer.canvases[kind]
+    sent[kind].remove("draw")
+    canvas._handle_message(canvas, {"type": "draw"}, [])
+
+
+def test_canvas_frames_go_at_once_as_diffs_with_one_round_trip_per_change(explorer):
+    sent = connect_browser(explorer)
+    for kind, items in sent.items():  # the first frame is a full one, sent without a round trip
+        assert items and items[0][0] == "full", kind
+    pictures = {kind: shown_after(np.zeros_like(kernel_picture(c)), [i for i in sent[kind] if i != "draw"])
+                for kind, c in explorer.canvases.items()}
+    assert all(np.array_equal(pictures[k], kernel_picture(c)) for k, c in explorer.canvases.items())
+    # The browser answers each token (one at a time); a frame counts as shown only after the next answer
+    # too, so the first changes after connecting still send full frames.
+    for value in (None, -0.38, -0.39):
+        if value is not None:
+            explorer.controls["w6"].value = value
+        while any("draw" in items for items in sent.values()):
+            answer_token(explorer, sent)
+    pictures = {kind: shown_after(pictures[kind], [i for i in sent[kind] if i != "draw"]) for kind in sent}
+    for items in sent.values():
+        items.clear()
+
+    def frames():
+        return {kind: [i for i in items if i != "draw"] for kind, items in sent.items()}
+
+    def tokens():
+        return sum(items.count("draw") for items in sent.values())
+
+    def clear_frames():
+        for items in sent.values():
+            items[:] = [i for i in items if i == "draw"]  # tokens not answered yet stay
+
+    # The lead view (network, the first) goes at once, with the one "draw" event; the others follow
+    # its answer, with one "draw" event after the last of them.
+    explorer.controls["w6"].value = -0.4
+    assert [mode for mode, _ in frames()["network"]] == ["diff"] and sent["network"][-1] == "draw"
+    assert not frames()["surface"] and not frames()["steps"] and tokens() == 1
+    network = explorer.canvases["network"]
+    changed = frames()["network"][0][1][:, :, 3] > 0
     assert 0 < changed.mean() < 0.5  # only what moved is sent
-    # the frame is the latest state: it matches the buffer where it changed
-    buffer = np.asarray(canvas.get_renderer().buffer_rgba())
-    assert np.array_equal(diff[changed], buffer[changed])
-    sent.clear()
-    canvas._handle_message(canvas, {"type": "draw"}, [])  # the answer to that one: nothing left to send
-    assert not [b for _, b in sent if b] and not canvas._in_flight
+    answer_token(explorer, sent)
+    assert all(len(f) == 1 and f[0][0] == "diff" for f in frames().values())  # every view changed: one diff each
+    assert tokens() == 1 and sent["steps"][-1] == "draw"
+    shown_first = {kind: shown_after(pictures[kind], frames()[kind]) for kind in sent}
+    assert all(np.array_equal(shown_first[k], kernel_picture(c)) for k, c in explorer.canvases.items())
+
+    # Fast moves before the browser answers: the lead's frames still go at once, with no further round
+    # trip, each a diff that also repaints what the earlier unconfirmed frames changed; the others wait.
+    clear_frames()
+    for value in (0.5, 0.9, -1.3):
+        explorer.controls["w6"].value = value
+    assert tokens() == 1
+    network_frames = frames()["network"]
+    assert len(network_frames) == 3 and not frames()["surface"] and not frames()["steps"]
+    truth = kernel_picture(network)
+    # whichever frames the browser skipped (a frame still loading is replaced by the next), it ends right
+    for kept in ([], [0], [1], [0, 1]):
+        frames_seen = [network_frames[i] for i in kept] + [network_frames[-1]]
+        for before in (pictures["network"], shown_first["network"]):
+            assert np.array_equal(shown_after(before, frames_seen), truth), kept
+
+    # The answer sends the waiting views' latest frames, and one "draw" event after them
+    answer_token(explorer, sent)
+    assert tokens() == 1 and sent["steps"][-1] == "draw"
+    for kind in ("surface", "steps"):
+        assert len(frames()[kind]) == 1
+        assert np.array_equal(shown_after(shown_first[kind], frames()[kind]), kernel_picture(explorer.canvases[kind]))
+    answer_token(explorer, sent)
+    assert tokens() == 0
+    sent_before = {kind: len(items) for kind, items in sent.items()}
+    explorer.controls["lr"].value = 0.35  # the network diagram does not change: it sends nothing
+    assert len(sent["network"]) == sent_before["network"]
+    assert [i for i in sent["steps"][sent_before["steps"]:] if i != "draw"]
+
+
+def test_a_refresh_gets_a_full_frame_at_once_even_while_frames_wait(explorer):
+    sent = connect_browser(explorer)
+    explorer.controls["w6"].value = -0.4  # a token is out: the surface's new frame waits for its answer
+    surface = explorer.canvases["surface"]
+    before = len(sent["surface"])
+    surface._handle_message(surface, {"type": "refresh"}, [])  # a reloaded page asks for the picture
+    frames = [i for i in sent["surface"][before:] if i != "draw"]
+    assert len(frames) == 1 and frames[0][0] == "full"
+    assert np.array_equal(frames[0][1], kernel_picture(surface))
+
+
+def test_a_lone_canvas_confirms_its_own_frames():
+    import matplotlib.figure
+
+    figure = matplotlib.figure.Figure(figsize=(2, 2), dpi=50)
+    line, = figure.add_subplot().plot([0, 1], [0, 1])
+    canvas = widgets_module._attach_canvas(figure)
+    events = []
+    canvas.send = lambda content, buffers=None: events.append("frame" if buffers else content.get("data", ""))
+    canvas._handle_message(canvas, {"type": "refresh"}, [])
+    canvas._handle_message(canvas, {"type": "initialized"}, [])
+    canvas.draw()
+    assert events.count("frame") >= 1 and any('"draw"' in e for e in events if e != "frame")
+    for _ in range(2):  # the answers: to the token sent on connecting, then to the one after the frame
+        canvas._handle_message(canvas, {"type": "draw"}, [])
+    assert canvas.ledger.token is None and canvas.ledger.answered_numbers[1] > 0
+    line.set_ydata([1, 0])
+    canvas.draw()
+    assert events[-2:][0] == "frame" and '"draw"' in events[-1]
 
 
 def test_browser_rounding_of_a_stepped_value_is_not_a_move(explorer):

@@ -256,3 +256,57 @@ def test_explorer_take_a_step_moves_weights_downhill(notebook_pages, path):
     assert not report, f"{path}: 'take a step' did not move the weights by -lr*dE/dw:\n" + "\n".join(report)
     assert changed > 0, f"{path}: the network diagram did not change after a step"
     assert not notebook.log.errors(), "\n".join(notebook.log.errors())
+
+
+# Presses in a burst, without waiting: frames then come faster than the browser loads them.
+BURST_PRESSES = 15
+
+
+def wait_for_still_canvas(canvas, still_seconds: float = 1.5, timeout: float = 30) -> np.ndarray:
+    """The canvas bitmap once it has not changed for still_seconds."""
+    deadline = time.monotonic() + timeout
+    last, since = lab_page.canvas_bitmap(canvas), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = lab_page.canvas_bitmap(canvas)
+        if jupyter_driver.changed_fraction(last, now) > 0:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= still_seconds:
+            return now
+    raise AssertionError(f"the canvas kept changing for {timeout} s")
+
+
+@pytest.mark.parametrize("path", EXPLORER_NOTEBOOKS)
+def test_explorer_picture_is_right_after_a_burst_of_key_presses(notebook_pages, path):
+    """Up and back down again by the same number of fast presses: the network diagram must show the
+    starting picture exactly, whichever frames the browser skipped on the way (no stale pixels)."""
+    notebook = notebook_pages(path)
+    page = notebook.page
+    scope = explorer_scope(page)
+    name = weight_to_move(page, scope)
+    weight = lab_page.slider(page, name, scope)
+    canvas = network_canvas(scope)
+    value_js = f"([handle, wanted]) => Math.abs(({lab_page.SLIDER_VALUE_JS})(handle) - wanted) < 1e-9"
+    handle = weight.locator(lab_page.SLIDER_HANDLE)
+
+    # One press first puts the value on the slider's grid, where the burst comes back to exactly.
+    lab_page.press_on_slider(weight, "ArrowLeft")
+    lab_page.wait_for_idle(page)
+    start = lab_page.slider_value(weight)
+    before = wait_for_still_canvas(canvas)
+
+    lab_page.press_on_slider(weight, "ArrowRight", BURST_PRESSES)
+    lab_page.press_on_slider(weight, "ArrowLeft", BURST_PRESSES)
+    page.wait_for_function(value_js, arg=[handle.element_handle(), start])
+    lab_page.wait_for_idle(page)
+    after = wait_for_still_canvas(canvas)
+
+    assert before.shape == after.shape
+    stale = np.any(np.abs(before - after) > 2.5 / 255, axis=-1)
+    logged = notebook.new_log_console_errors()
+    assert not logged, f"{path}: the burst logged errors:\n{readable_errors(logged)}"
+    assert not stale.any(), (
+        f"{path}: after {BURST_PRESSES} fast presses up and as many down, {int(stale.sum())} pixels of the network "
+        f"diagram differ from the picture before (rows {np.flatnonzero(stale.any(axis=1))[[0, -1]]})"
+    )
+    assert not notebook.log.errors(), "\n".join(notebook.log.errors())
