@@ -16,7 +16,11 @@ counts what the browser sends to the kernel per press (the change, and its answe
 that confirm frames), each a kernel request that Lab also shows as busy/idle. Nothing here asserts: the
 figures are for people to read.
 
-    .venv/bin/python benchmarks/browser_latency.py [--moves 40] [--views network,surface,steps]
+    .venv/bin/python benchmarks/browser_latency.py [--moves 40] [--views network,surface,steps] [--server-nodelay]
+
+``--server-nodelay`` turns off Nagle's algorithm on the server's websockets (jupyter_server 2 leaves it on):
+a small message written while an earlier one waits for its TCP acknowledgement is held until the browser's
+delayed ACK, up to ~40 ms. That is an experiment on the server, not something a notebook can change.
 """
 
 from __future__ import annotations
@@ -192,7 +196,23 @@ def wait_until_quiet(page, quiet_ms: float = 250, timeout_ms: float = 20_000):
     )
 
 
-def run(moves: int, views: tuple[str, ...], prelude: str = "") -> dict:
+# Executed by jupyter_server as its config file when --server-nodelay is given.
+SERVER_NODELAY_CONFIG = """
+import tornado.websocket
+
+_start_pinging = tornado.websocket.WebSocketProtocol13.start_pinging
+
+
+def _start_pinging_without_nagle(self):
+    self.stream.set_nodelay(True)  # the stream exists from here on
+    return _start_pinging(self)
+
+
+tornado.websocket.WebSocketProtocol13.start_pinging = _start_pinging_without_nagle
+"""
+
+
+def run(moves: int, views: tuple[str, ...], prelude: str = "", server_nodelay: bool = False) -> dict:
     from playwright.sync_api import sync_playwright
 
     chromium = jupyter_driver.find_chromium()
@@ -200,6 +220,9 @@ def run(moves: int, views: tuple[str, ...], prelude: str = "") -> dict:
         return {"error": "no Chromium: run `make browser-deps` or set CHROMIUM"}
     root = Path(tempfile.mkdtemp(prefix="browser-latency-root-"))
     home = jupyter_driver.make_home("browser-latency-home-")
+    if server_nodelay:
+        (home / "config").mkdir(parents=True, exist_ok=True)
+        (home / "config" / "jupyter_server_config.py").write_text(SERVER_NODELAY_CONFIG)
     scratch_notebook(root, views, prelude)
     server = jupyter_driver.start_lab(root, home)
     try:
@@ -269,6 +292,7 @@ def run(moves: int, views: tuple[str, ...], prelude: str = "") -> dict:
         "what": "key press on the w5 slider -> network diagram canvas shows the new frame (JupyterLab, ipympl)",
         "views": list(views),
         "prelude": prelude or None,
+        "server_nodelay": server_nodelay,
         "moves": moves,
         "samples": len(samples),
         "presses_without_a_frame": lost,
@@ -322,9 +346,11 @@ def main():
     parser.add_argument("--moves", type=int, default=40, help="slider moves measured (at least 30)")
     parser.add_argument("--views", default="network,surface,steps", help="explorer views, comma separated")
     parser.add_argument("--prelude", default="", help="Python run in the kernel first (to try a change)")
+    parser.add_argument("--server-nodelay", action="store_true",
+                        help="TCP_NODELAY on the server's websockets (an experiment, see above)")
     args = parser.parse_args()
     started = time.monotonic()
-    result = run(max(30, args.moves), tuple(v for v in args.views.split(",") if v), args.prelude)
+    result = run(max(30, args.moves), tuple(v for v in args.views.split(",") if v), args.prelude, args.server_nodelay)
     result["seconds"] = round(time.monotonic() - started, 1)
     print(json.dumps(result, indent=2))
 
