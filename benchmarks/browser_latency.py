@@ -16,11 +16,12 @@ counts what the browser sends to the kernel per press (the change, and its answe
 that confirm frames), each a kernel request that Lab also shows as busy/idle. Nothing here asserts: the
 figures are for people to read.
 
-    .venv/bin/python benchmarks/browser_latency.py [--moves 40] [--views network,surface,steps] [--server-nodelay]
+    .venv/bin/python benchmarks/browser_latency.py [--moves 40] [--views network,surface,steps] [--stock-server]
 
-``--server-nodelay`` turns off Nagle's algorithm on the server's websockets (jupyter_server 2 leaves it on):
-a small message written while an earlier one waits for its TCP acknowledgement is held until the browser's
-delayed ACK, up to ~40 ms. That is an experiment on the server, not something a notebook can change.
+The server runs with the settings `make lab` uses (etc/jupyter: Nagle's algorithm off on the websockets,
+which jupyter_server 2 leaves on, so a small message written while an earlier one waits for its TCP
+acknowledgement is not held until the browser's delayed ACK, up to ~40 ms). ``--stock-server`` measures a
+server without them, as on Binder or a JupyterHub that does not set it.
 """
 
 from __future__ import annotations
@@ -196,23 +197,7 @@ def wait_until_quiet(page, quiet_ms: float = 250, timeout_ms: float = 20_000):
     )
 
 
-# Executed by jupyter_server as its config file when --server-nodelay is given.
-SERVER_NODELAY_CONFIG = """
-import tornado.websocket
-
-_start_pinging = tornado.websocket.WebSocketProtocol13.start_pinging
-
-
-def _start_pinging_without_nagle(self):
-    self.stream.set_nodelay(True)  # the stream exists from here on
-    return _start_pinging(self)
-
-
-tornado.websocket.WebSocketProtocol13.start_pinging = _start_pinging_without_nagle
-"""
-
-
-def run(moves: int, views: tuple[str, ...], prelude: str = "", server_nodelay: bool = False) -> dict:
+def run(moves: int, views: tuple[str, ...], prelude: str = "", stock_server: bool = False) -> dict:
     from playwright.sync_api import sync_playwright
 
     chromium = jupyter_driver.find_chromium()
@@ -220,11 +205,8 @@ def run(moves: int, views: tuple[str, ...], prelude: str = "", server_nodelay: b
         return {"error": "no Chromium: run `make browser-deps` or set CHROMIUM"}
     root = Path(tempfile.mkdtemp(prefix="browser-latency-root-"))
     home = jupyter_driver.make_home("browser-latency-home-")
-    if server_nodelay:
-        (home / "config").mkdir(parents=True, exist_ok=True)
-        (home / "config" / "jupyter_server_config.py").write_text(SERVER_NODELAY_CONFIG)
     scratch_notebook(root, views, prelude)
-    server = jupyter_driver.start_lab(root, home)
+    server = jupyter_driver.start_lab(root, home, shipped_config=not stock_server)
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -292,7 +274,7 @@ def run(moves: int, views: tuple[str, ...], prelude: str = "", server_nodelay: b
         "what": "key press on the w5 slider -> network diagram canvas shows the new frame (JupyterLab, ipympl)",
         "views": list(views),
         "prelude": prelude or None,
-        "server_nodelay": server_nodelay,
+        "server": "stock jupyter_server" if stock_server else "as make lab (etc/jupyter: websocket TCP_NODELAY)",
         "moves": moves,
         "samples": len(samples),
         "presses_without_a_frame": lost,
@@ -346,11 +328,11 @@ def main():
     parser.add_argument("--moves", type=int, default=40, help="slider moves measured (at least 30)")
     parser.add_argument("--views", default="network,surface,steps", help="explorer views, comma separated")
     parser.add_argument("--prelude", default="", help="Python run in the kernel first (to try a change)")
-    parser.add_argument("--server-nodelay", action="store_true",
-                        help="TCP_NODELAY on the server's websockets (an experiment, see above)")
+    parser.add_argument("--stock-server", action="store_true",
+                        help="without the server settings of etc/jupyter (as on Binder or a plain JupyterHub)")
     args = parser.parse_args()
     started = time.monotonic()
-    result = run(max(30, args.moves), tuple(v for v in args.views.split(",") if v), args.prelude, args.server_nodelay)
+    result = run(max(30, args.moves), tuple(v for v in args.views.split(",") if v), args.prelude, args.stock_server)
     result["seconds"] = round(time.monotonic() - started, 1)
     print(json.dumps(result, indent=2))
 

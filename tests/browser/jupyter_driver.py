@@ -87,9 +87,14 @@ def copy_course(destination: Path, root: Path = REPO) -> Path:
     return destination
 
 
-def isolated_env(home: Path) -> dict[str, str]:
-    """Environment for a server whose config, data, settings and kernels see nothing of the user's setup."""
+def isolated_env(home: Path, shipped_config: bool = True) -> dict[str, str]:
+    """Environment for a server whose config, data, settings and kernels see nothing of the user's setup.
+
+    ``shipped_config`` adds the server settings `make lab` and `make present` use (etc/jupyter).
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "IPYTHON", "MPL"))}
+    if shipped_config:
+        env["JUPYTER_CONFIG_PATH"] = str(REPO / "etc" / "jupyter")
     dirs = {
         "JUPYTER_CONFIG_DIR": home / "config",
         "JUPYTER_DATA_DIR": home / "data",
@@ -171,10 +176,10 @@ def _wait_until_ready(server: Server, probe: str, timeout: float):
     raise TimeoutError(f"{server.kind} did not answer {probe} within {timeout} s:\n{server.log()[-3000:]}")
 
 
-def start_lab(root_dir: Path, home: Path, timeout: float = 120) -> Server:
+def start_lab(root_dir: Path, home: Path, timeout: float = 120, shipped_config: bool = True) -> Server:
     """JupyterLab on 127.0.0.1, a free port and a random token, serving root_dir."""
     port, token = free_port(), secrets.token_hex(24)
-    env = isolated_env(home)
+    env = isolated_env(home, shipped_config)
     command = [
         sys.executable, "-m", "jupyterlab", "--no-browser",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
