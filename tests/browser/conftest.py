@@ -6,7 +6,6 @@ Run them alone with ``.venv/bin/python -m pytest tests/browser -m browser``.
 from __future__ import annotations
 
 import os
-import shutil
 
 import jupyter_driver
 import pytest
@@ -65,11 +64,5 @@ def lab_server(tmp_path_factory):
     """
     root = jupyter_driver.copy_course(tmp_path_factory.mktemp("course"), jupyter_driver.course_root())
     home = jupyter_driver.make_home("browser-tests-lab-")
-    server = jupyter_driver.start_lab(root, home)
-    try:
+    with jupyter_driver.serving(jupyter_driver.start_lab(root, home)) as server:
         yield server
-    finally:
-        left = jupyter_driver.stop(server)
-        log = server.log()
-        shutil.rmtree(home, ignore_errors=True)
-        assert not left, f"processes left after stopping JupyterLab (killed now): {left}\n{log[-2000:]}"

@@ -19,6 +19,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -293,3 +294,15 @@ def changed_fraction(before: np.ndarray, after: np.ndarray) -> float:
     if before.shape != after.shape:
         return 1.0
     return float(np.any(np.abs(before - after) > 1e-3, axis=-1).mean())
+
+
+@contextmanager
+def serving(server: Server):
+    """Yield the started server; stop it afterwards and fail if anything of it had to be killed."""
+    try:
+        yield server
+    finally:
+        left = stop(server)
+        log = server.log()
+        shutil.rmtree(server.home, ignore_errors=True)
+        assert not left, f"processes left after stopping {server.kind} (killed now): {left}\n{log[-2000:]}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import jupyter_driver
 import lab_page
@@ -31,14 +30,8 @@ def voila_server(tmp_path_factory):
         pytest.skip("no lesson builds an Explorer yet")
     root = jupyter_driver.copy_course(tmp_path_factory.mktemp("course"), COURSE)
     home = jupyter_driver.make_home("browser-tests-voila-")
-    server = jupyter_driver.start_voila(root / PRESENTED, home)
-    try:
+    with jupyter_driver.serving(jupyter_driver.start_voila(root / PRESENTED, home)) as server:
         yield server
-    finally:
-        left = jupyter_driver.stop(server)
-        log = server.log()
-        shutil.rmtree(home, ignore_errors=True)
-        assert not left, f"processes left after stopping Voila (killed now): {left}\n{log[-2000:]}"
 
 
 @pytest.fixture
