@@ -8,6 +8,8 @@ it is the first test of it.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .network import ACTIVATIONS, Gradients, Network
@@ -44,7 +46,7 @@ def numerical_gradients(net: Network, x, y, eps=1e-6) -> Gradients:
     Same structure as ``Network.gradients``: weights and biases are gradients of
     the batch-mean cost; ``deltas[l][n]`` is the derivative of example n's own cost.
     """
-    if not (isinstance(eps, (int, float)) and np.isfinite(eps) and eps > 0):
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not (np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps: expected a small positive number, got {eps!r}")
     grad_w, grad_b = [], []
     for layer, w in enumerate(net.weights):
@@ -88,6 +90,12 @@ def relative_error(a, b, floor=1e-12):
 
 def max_relative_error(g1: Gradients, g2: Gradients, floor=1e-8) -> float:
     """The largest relative error over every weight and bias gradient of two Gradients."""
+    if [w.shape for w in g1.weights] != [w.shape for w in g2.weights] or [b is None for b in g1.biases] != [
+        b is None for b in g2.biases
+    ]:
+        raise ValueError(
+            "g2: expected gradients of the same network shape as g1 (weights and which layers have biases)"
+        )
     errors = [relative_error(a, b, floor) for a, b in zip(g1.weights, g2.weights)]
     errors += [relative_error(a, b, floor) for a, b in zip(g1.biases, g2.biases) if a is not None]
     return max(errors)

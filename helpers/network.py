@@ -204,14 +204,16 @@ class Network:
 
         if isinstance(activations, str):
             activations = (activations,) * n_layers
+        if not isinstance(activations, (list, tuple)):
+            raise ValueError(f"activations: expected a name or one name per layer, got {activations!r}")
         activations = tuple(activations)
         if len(activations) != n_layers:
             raise ValueError(f"activations: expected {n_layers} names (one per layer), got {len(activations)}")
         for l, name in enumerate(activations):
-            if name not in ACTIVATIONS:
+            if not isinstance(name, str) or name not in ACTIVATIONS:
                 raise ValueError(f"activations[{l}]: expected one of {sorted(ACTIVATIONS)}, got {name!r}")
 
-        if cost not in COSTS:
+        if not isinstance(cost, str) or cost not in COSTS:
             raise ValueError(f"cost: expected one of {sorted(COSTS)}, got {cost!r}")
         if cost == "cross_entropy" and activations[-1] != "sigmoid":
             raise ValueError(
@@ -459,15 +461,29 @@ def parameter_names(net, numbering="by_sender"):
     return names
 
 
+def _check_where(net, where):
+    try:
+        kind, layer, row, col = where
+        if kind == "weight":
+            net.weights[layer][row, col]
+        elif kind == "bias" and net.biases[layer] is not None:
+            net.biases[layer][row]
+        else:
+            raise LookupError
+    except (TypeError, ValueError, LookupError):
+        raise ValueError(f"where: expected an entry of parameter_names(net) for this network, got {where!r}") from None
+    return kind, layer, row, col
+
+
 def get_parameter(net, where):
     """The value of one parameter, ``where`` as in ``parameter_names``."""
-    kind, layer, row, col = where
+    kind, layer, row, col = _check_where(net, where)
     return float(net.weights[layer][row, col] if kind == "weight" else net.biases[layer][row])
 
 
 def set_parameter(net, where, value):
     """A new Network with one parameter (``where`` as in ``parameter_names``) set to value."""
-    kind, layer, row, col = where
+    kind, layer, row, col = _check_where(net, where)
     if kind == "weight":
         weights = [w.copy() for w in net.weights]
         weights[layer][row, col] = value

@@ -374,6 +374,12 @@ class Explorer:
 
         x = np.array(x, dtype=float)
         y = np.array(y, dtype=float)
+        n_in, n_out = net.layer_sizes[0], net.layer_sizes[-1]
+        if x.shape != (n_in,):  # the views show one example: a batch has no single a, z or y_hat to draw
+            raise ValueError(f"x: expected one example of shape ({n_in},), got shape {x.shape}")
+        if y.size != n_out or y.ndim > 1:
+            raise ValueError(f"y: expected one target of shape ({n_out},), got shape {y.shape}")
+        y = y.reshape(n_out)
         self._initial = (net, x.copy(), y.copy(), float(lr), surface_weights)
         self._net, self._x, self._y, self._lr = net, x.copy(), y.copy(), float(lr)
         self._holding = False

@@ -223,7 +223,7 @@ def test_choice_question_right_and_wrong():
     "options, correct", [(["a"], 0), (["a", "a"], 0), (["a", "b"], 2), (["a", "b"], -1), (["a", "b"], True)]
 )
 def test_choice_question_checks_its_arguments(options, correct):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^(options|correct):"):
         ChoiceQuestion("Q?", options, correct)
 
 

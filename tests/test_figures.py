@@ -81,6 +81,8 @@ def test_squared_vs_logistic_gradients():
     logistic = next(line for label, line in lines.items() if label.startswith("logistic"))
     squared = next(line for label, line in lines.items() if label.startswith("squared"))
     np.testing.assert_allclose(logistic.get_ydata(), sigmoid(a) - 1, atol=1e-15)
+    s = sigmoid(a)
+    np.testing.assert_allclose(squared.get_ydata(), (s - 1) * s * (1 - s), atol=1e-15)
     # confidently wrong (a very negative): the logistic gradient stays near -1, the squared one vanishes
     assert logistic.get_ydata()[0] < -0.99
     assert abs(squared.get_ydata()[0]) < 1e-2

@@ -19,10 +19,13 @@ from hypothesis import strategies as st
 from helpers import (
     ACTIVATIONS,
     COSTS,
+    Gradients,
     Network,
     chain_example,
+    max_relative_error,
     numerical_gradients,
     office_hours_example,
+    relative_error,
     two_two_two_example,
 )
 
@@ -44,9 +47,10 @@ def _cost_floor(net, x, y):
     return 1e-3 * max(1.0, largest)
 
 
-def check_against_central_differences(compare, check, net, x, y, eps=EPS):
-    """Largest scaled error of weights, biases and deltas between backprop and central differences."""
-    ours, numeric = net.gradients(x, y), numerical_gradients(net, x, y, eps=eps)
+def check_against_central_differences(compare, check, net, x, y, eps=EPS, ours=None):
+    """Largest scaled error of weights, biases and deltas between backprop (or ``ours``) and central differences."""
+    ours = net.gradients(x, y) if ours is None else ours
+    numeric = numerical_gradients(net, x, y, eps=eps)
     floor = _cost_floor(net, x, y)
     for g, n in zip(ours.biases, numeric.biases):
         assert (g is None) == (n is None)
@@ -123,16 +127,19 @@ def test_single_example_gradients_equal_a_batch_of_one(make_case, case):
     single, batch = net.gradients(x[0], y[0]), net.gradients(x, y)
     for s, b in zip(single.weights + single.deltas, batch.weights + tuple(d[0] for d in batch.deltas)):
         np.testing.assert_array_equal(s, b)
+    for s, b in zip(single.biases, batch.biases):
+        assert (s is None) == (b is None)
+        if s is not None:
+            np.testing.assert_array_equal(s, b)
 
 
-def test_a_wrong_gradient_is_caught():
-    """The criterion has teeth: a gradient off by 1e-4 relative fails it on the office-hours net."""
+def test_a_wrong_gradient_is_caught(compare):
+    """The check itself has teeth: weight gradients off by 1e-4 relative fail it on the office-hours net."""
     net, x, y, _ = office_hours_example()
-    numeric = numerical_gradients(net, x, y, eps=EPS)
-    nudged = [w * (1 + 1e-4) for w in net.gradients(x, y).weights]
-    floor = _cost_floor(net, x, y)
-    errors = [np.max(np.abs(g - n) / np.maximum(np.abs(n), floor)) for g, n in zip(nudged, numeric.weights)]
-    assert max(errors) > TOLERANCE
+    right = net.gradients(x, y)
+    wrong = Gradients(tuple(w * (1 + 1e-4) for w in right.weights), right.biases, right.deltas)
+    check = "a gradient 1e-4 off on purpose (must exceed 1e-6)"
+    assert check_against_central_differences(compare, check, net, x, y, ours=wrong) > TOLERANCE
 
 
 # ---------------------------------------------------------------------------
@@ -249,3 +256,22 @@ def test_slip_6_rounded_a3_moves_y_hat():
     exact = float(net.predict(x)[0])
     assert abs(_sig(0.65) - exact) > 5e-4
     assert exact == pytest.approx(_sig(float(net.forward(x).a[-1][0])), abs=1e-15)
+
+
+def test_relative_error_scales_by_the_larger_magnitude():
+    assert relative_error(1.0, 1.1) == pytest.approx(0.1 / 1.1)
+    assert relative_error([0.0, 2.0], [0.0, 2.0]) == 0.0
+    assert relative_error(0.0, 1e-15) == pytest.approx(1e-3)  # below the floor the error is absolute / floor
+
+
+def test_max_relative_error_covers_weights_and_biases_and_rejects_other_shapes():
+    net, x, y, _ = two_two_two_example()
+    exact = net.gradients(x, y)
+    assert max_relative_error(exact, numerical_gradients(net, x, y)) < 1e-6
+    with pytest.raises(ValueError, match="^eps:"):
+        numerical_gradients(net, x, y, eps=True)
+    bias_off = Gradients(exact.weights, (exact.biases[0], exact.biases[1] * 1.01), exact.deltas)
+    assert max_relative_error(exact, bias_off) == pytest.approx(0.01 / 1.01, rel=1e-9)
+    no_bias = Gradients(exact.weights, (None, None), exact.deltas)
+    with pytest.raises(ValueError, match="^g2:"):
+        max_relative_error(exact, no_bias)

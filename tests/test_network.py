@@ -18,6 +18,7 @@ from helpers import (
     COSTS,
     Network,
     cost_surface,
+    get_parameter,
     numerical_gradients,
     office_hours_example,
     parameter_names,
@@ -392,3 +393,25 @@ def test_cost_surface_passes_through_the_current_cost():
     net, x, y, _ = office_hours_example()
     surface = cost_surface(net, x, y, (1, 0, 0), (1, 0, 1), [0.0, 0.5, 1.0], [0.6, 2.0])
     assert surface[0, 1] == pytest.approx(net.cost(x, y), rel=1e-14)
+
+
+@pytest.mark.parametrize(
+    "kwargs, argument",
+    [
+        (dict(activations=5), "activations"),
+        (dict(activations=[["sigmoid"], "sigmoid"]), r"activations\[0\]"),
+        (dict(cost=["mse"]), "cost"),
+    ],
+)
+def test_activations_and_cost_of_the_wrong_type_are_named(kwargs, argument):
+    with pytest.raises(ValueError, match=f"^{argument}:"):
+        Network([np.ones((2, 2)), np.ones((1, 2))], **kwargs)
+
+
+def test_a_missing_bias_or_weight_is_a_clear_error():
+    net, _, _, _ = office_hours_example()
+    with pytest.raises(ValueError, match="^where:"):
+        get_parameter(net, ("bias", 0, 0, None))
+    with pytest.raises(ValueError, match="^where:"):
+        set_parameter(net, ("weight", 1, 1, 0), 0.5)
+    assert get_parameter(set_parameter(net, ("weight", 1, 0, 1), 0.25), ("weight", 1, 0, 1)) == 0.25

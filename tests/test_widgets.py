@@ -186,14 +186,14 @@ def test_a_subset_of_views():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(views=("network", "histogram")), "views"),
-    (dict(views=()), "views"),
-    (dict(views=("steps", "steps")), "views"),
-    (dict(surface_weights=("w5", "w9")), "w9"),
-    (dict(surface_weights=("w5", "w5")), "twice"),
-    (dict(surface_weights=("w5",)), "two weight names"),
-    (dict(numbering="sideways"), "numbering"),
-    (dict(style="neon"), "style"),
+    (dict(views=("network", "histogram")), "^views:"),
+    (dict(views=()), "^views:"),
+    (dict(views=("steps", "steps")), "^views:"),
+    (dict(surface_weights=("w5", "w9")), "^surface_weights: 'w9'"),
+    (dict(surface_weights=("w5", "w5")), "^surface_weights: .*twice"),
+    (dict(surface_weights=("w5",)), "^surface_weights: expected two weight names"),
+    (dict(numbering="sideways"), "^numbering:"),
+    (dict(style="neon"), "^style:"),
 ])
 def test_bad_arguments_are_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -202,11 +202,15 @@ def test_bad_arguments_are_clear_errors(kwargs, message):
 
 def test_bad_example_is_a_clear_error():
     net, x, y, lr = office_hours_example()
-    with pytest.raises(ValueError, match="x"):
+    with pytest.raises(ValueError, match=r"^x: expected one example of shape \(2,\)"):
         Explorer(net, [1.0, 2.0, 3.0], y, lr)
-    with pytest.raises(ValueError, match="lr"):
+    with pytest.raises(ValueError, match=r"^x: expected one example"):
+        Explorer(net, [[0.0, 1.0], [1.0, 0.0]], [[1.0], [0.0]], lr)
+    with pytest.raises(ValueError, match=r"^y: expected one target"):
+        Explorer(net, x, [1.0, 0.0], lr)
+    with pytest.raises(ValueError, match=r"^lr:"):
         Explorer(net, x, y, -1.0)
-    with pytest.raises(ValueError, match="net"):
+    with pytest.raises(ValueError, match=r"^net:"):
         Explorer("2-2-1", x, y, lr)
 
 
