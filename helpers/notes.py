@@ -20,8 +20,8 @@ mistakes 3, 4 and 5 together, computed at full precision (``AS_PRINTED``):
 
 Mistake 2 (the log10 cost) changes the printed cost, never the step. Mistake 6, the
 reuse of a rounded a3 (.646, then .65), is *not* in the printed numbers: the notes' code
-carried full precision. Rounding a3 to .65 changes w3 to 0.30162, w6 to 0.60888 and the
-new y_hat to 0.658671; even .646 changes the new y_hat to 0.658681. So the switch for
+carried full precision. Reusing a3 = .65 gives w3 0.30162, w5 0.50888, w6 0.60888 and a
+new y_hat of 0.658671; even .646 changes the new y_hat to 0.658681. So the switch for
 mistake 6 shows what the class's hand arithmetic would have given, and ``ALL_SLIPS``
 (every switch on) does not reproduce the printed numbers; ``AS_PRINTED`` does.
 
