@@ -55,7 +55,14 @@ MINUS = "\u2212"  # a real minus sign: same width as a digit, unlike the hyphen
 
 
 def fmt(value, digits=3, sign=False):
-    """A number rounded for display, with a typographic minus (and a + when ``sign``)."""
+    """A number rounded for display, with a typographic minus (and a + when ``sign``).
+
+    Non-finite values are written out ("NaN", "inf", "\u2212inf"), so a view never shows garbage."""
+    value = float(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return (("+" if sign else "") + "inf") if value > 0 else MINUS + "inf"
     text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
     if float(text.replace("+", "")) == 0:  # never show -0.000
         text = text.replace("-", "+" if sign else "")
@@ -74,18 +81,19 @@ class State:
     net: Network
     x: np.ndarray
     y: np.ndarray
-    lr: float
+    lr: float | None  # None: the lesson has not taught steps yet, so there are no next_* values
     names: dict  # {name: where} from parameter_names, in slider order
     trace: Trace
     gradients: Gradients
     cost: float
-    next_net: Network  # after one gradient-descent step
-    next_trace: Trace
-    next_cost: float
+    next_net: Network | None  # after one gradient-descent step (None: no lr, or no step possible)
+    next_trace: Trace | None
+    next_cost: float | None
     values: dict = field(default_factory=dict)  # {name: value}
     grads: dict = field(default_factory=dict)  # {name: dE/dname}
     changes: dict = field(default_factory=dict)  # {name: -lr dE/dname}
     new_values: dict = field(default_factory=dict)  # {name: value after the step}
+    step_problem: str | None = None  # why no step could be taken here (e.g. it would overflow)
 
     @property
     def y_hat(self):
@@ -93,38 +101,58 @@ class State:
 
     @property
     def next_y_hat(self):
-        return self.next_trace.output
+        return None if self.next_trace is None else self.next_trace.output
+
+    @property
+    def has_step(self):
+        return self.next_net is not None
 
 
 def compute_state(net, x, y, lr, names=None, numbering="by_sender"):
-    """Forward pass, gradients, cost and one step of ``net`` on (x, y), for the views to read."""
+    """Forward pass, gradients, cost and (when ``lr`` is given) one step of ``net`` on (x, y).
+
+    Raises ValueError (naming the argument) for input the network refuses. A step that the network
+    refuses (say, one that would overflow at a huge lr) is no error here: the state then has no
+    next_* values and ``step_problem`` says why, so the views can say so and the explorer goes on.
+    """
     if names is None:
         names = parameter_names(net, numbering)
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     gradients = net.gradients(x, y)
-    next_net = net.step(x, y, lr)
     values = {name: get_parameter(net, where) for name, where in names.items()}
     grads = {}
     for name, (kind, layer, row, col) in names.items():
         grads[name] = float(gradients.weights[layer][row, col] if kind == "weight" else gradients.biases[layer][row])
-    new_values = {name: get_parameter(next_net, where) for name, where in names.items()}
+    next_net = next_trace = next_cost = None
+    new_values, changes, step_problem = {}, {}, None
+    if lr is not None:
+        try:
+            next_net = net.step(x, y, lr)
+            next_trace, next_cost = next_net.forward(x), next_net.cost(x, y)
+        except ValueError as error:
+            next_net = next_trace = next_cost = None
+            step_problem = str(error)
+        else:
+            new_values = {name: get_parameter(next_net, where) for name, where in names.items()}
+            changes = {name: new_values[name] - values[name] for name in names}
     return State(
         net=net,
         x=x,
         y=y,
-        lr=float(lr),
+        lr=None if lr is None else float(lr),
         names=dict(names),
         trace=net.forward(x),
         gradients=gradients,
         cost=net.cost(x, y),
         next_net=next_net,
-        next_trace=next_net.forward(x),
-        next_cost=next_net.cost(x, y),
+        next_trace=next_trace,
+        next_cost=next_cost,
         values=values,
         grads=grads,
-        changes={name: new_values[name] - values[name] for name in names},
+        changes=changes,
         new_values=new_values,
+        step_problem=step_problem,
     )
 
 
@@ -238,8 +266,14 @@ class GlyphText(Artist):
             from matplotlib.backends.backend_agg import get_hinting_flag
 
             font = renderer._prepare_font(self.font)
-            first, second = font._layout(char + char, flags=get_hinting_flag())
-            info = (first.ft_object, first.glyph_index, second.x - first.x)
+            # One character alone: laid out in pairs, "ff" or "fi" (as in "inf") became one ligature glyph.
+            items = font._layout(char, flags=get_hinting_flag())
+            if not items:  # nothing to draw (a control character)
+                info = (None, 0, 0.0)
+            else:
+                item = items[0]
+                glyph = item.ft_object.load_glyph(item.glyph_index, get_hinting_flag())
+                info = (item.ft_object, item.glyph_index, glyph.horiAdvance / 64)  # 26.6 fixed point
             _CHARS[(key, char)] = info
         return info
 
@@ -274,6 +308,8 @@ class GlyphText(Artist):
             dx = {"left": 0.0, "center": -width / 2, "right": -width}[self.ha]
             dy = top - (height - descent) - i * pitch  # this line's baseline, upwards from the anchor
             for font, index, advance in glyphs:
+                if font is None:
+                    continue
                 ox = anchor_x + dx * cos - dy * sin
                 oy = anchor_y + dx * sin + dy * cos
                 ix, iy = math.floor(ox), math.floor(oy)
@@ -485,12 +521,12 @@ def _values_key(state):
 
 class NetworkView(_View):
     """Nodes show x, or a (before) and z (after the activation); an edge's width shows |w| and its
-    colour the sign of w. With ``show_gradients`` each edge also carries dE/dw, coloured by the way
-    one step moves w (the colour of the change's sign: blue = up, vermillion = down)."""
+    colour the sign of w (the only meaning of blue and vermillion here). With ``show_gradients``
+    each edge also carries dE/dw in grey; with ``show_cost`` the title shows E."""
 
     kind = "network"
 
-    def __init__(self, state, show_gradients=True, style=None):
+    def __init__(self, state, show_gradients=True, show_cost=True, style=None):
         sizes = state.net.layer_sizes
         base_style = style or _style.current()
         width, height = base_style.network_size
@@ -501,6 +537,7 @@ class NetworkView(_View):
         height *= rows * (1.12 if biased else 1.0)
         super().__init__((width, height), style)
         self.show_gradients = show_gradients
+        self.show_cost = show_cost
         self._names_by_index = {where: name for name, where in state.names.items()}
         s = self.style
 
@@ -580,13 +617,32 @@ class NetworkView(_View):
                     )
 
         self.title = self._glyph_text(ax, 0.5, 0.985, transform=ax.transAxes, va="top", fontsize=s.title_size)
-        legend = "edge width = |w|, colour = sign of w (blue +, vermillion \u2212)"
-        if show_gradients:
-            legend += ";  \u2202E/\u2202w coloured by where a step moves w"
-        ax.text(0.5, 0.012, legend, transform=ax.transAxes, ha="center", va="bottom", fontsize=s.tick_size * 0.9,
-                color=s.muted)
+        self._draw_legend(ax)
         self._key = None
         self.update(state)
+
+    def _draw_legend(self, ax):
+        """A key along the bottom: a blue and a vermillion edge sample and what they mean."""
+        s = self.style
+        size = s.tick_size * 0.9
+        inches = self.figure.dpi_scale_trans  # positions below are in inches from the lower-left corner
+        parts = [(s.positive, "w > 0"), (s.negative, "w < 0"), (None, "edge width = |w|")]
+        if self.show_gradients:
+            parts.append((None, "grey numbers: \u2202E/\u2202w"))
+        sample = 0.3  # inches of line before a label
+        widths = [(sample if colour else 0) + self._text_size(label, size)[0] + 0.25 for colour, label in parts]
+        left = (self.figure.get_size_inches()[0] - sum(widths)) / 2
+        middle = 0.06 + self._text_size("lp", size)[1] / 2
+        for (colour, label), width in zip(parts, widths):
+            text_left = left
+            if colour:
+                line = Line2D([left, left + sample - 0.06], [middle, middle], color=colour,
+                              linewidth=s.line_width * 1.5, transform=inches, solid_capstyle="butt")
+                line.set_clip_on(False)
+                ax.add_line(line)
+                text_left += sample
+            ax.text(text_left, middle, label, transform=inches, ha="left", va="center", fontsize=size, color=s.muted)
+            left += width
 
     @staticmethod
     def _clip_to_box(start, end, half_size, inch_x, inch_y):
@@ -626,7 +682,6 @@ class NetworkView(_View):
             g = state.grads[name]
             gradient = self.gradient_labels[name]
             gradient.set_text(f"\u2202E/\u2202{name} = {fmt(g, 4)}")
-            gradient.set_color(self.sign_color(-g))  # a step changes w by -lr dE/dw
 
         for j, text in enumerate(self.nodes[0]):
             text.set_text(f"{self.node_names[0][j]} = {fmt(state.x[j], 2)}")
@@ -640,7 +695,10 @@ class NetworkView(_View):
                     lines.append(f"{bias} = {fmt(state.values[bias])}")
                 text.set_text("\n".join(lines))
         targets = ", ".join(fmt(v, 2) for v in state.y.ravel())
-        self.title.set_text(f"y = {targets}     E = {fmt(state.cost, 4)}")
+        if self.show_cost:
+            self.title.set_text(f"y = {targets}     E = {fmt(state.cost, 4)}")
+        else:
+            self.title.set_text(f"target y = {targets}")
         return "blit"
 
 
@@ -719,17 +777,19 @@ class SurfaceImage(Artist):
 
 
 class SurfaceView(_View):
-    """E over a grid of two weights (all other parameters fixed at their current values), the
-    current point, the direction of steepest descent, where one step lands, and the recent path."""
+    """E over a grid of two weights (all other parameters fixed at their current values) as a colour
+    map, the current point and, with ``show_gradients``, the direction of steepest descent; where one
+    step lands and the recent path of steps when the state has a step."""
 
     kind = "surface"
 
-    def __init__(self, state, pair=("w5", "w6"), limits=None, resolution=61, style=None):
+    def __init__(self, state, pair=("w5", "w6"), limits=None, resolution=61, show_gradients=True, style=None):
         super().__init__((style or _style.current()).surface_size, style)
+        self.show_gradients = show_gradients
         s = self.style
         self.resolution = int(resolution)
-        self.axes = self.figure.add_axes((0.15, 0.15, 0.62, 0.74))
-        self.colorbar_axes = self.figure.add_axes((0.82, 0.15, 0.04, 0.74))
+        self.axes = self.figure.add_axes((0.15, 0.2, 0.62, 0.7))
+        self.colorbar_axes = self.figure.add_axes((0.82, 0.2, 0.04, 0.7))
         self.image = SurfaceImage(self.axes, s.cmap, Normalize(0, 1))
         self.image.set_zorder(0)
         self.axes.add_artist(self.image)
@@ -742,9 +802,12 @@ class SurfaceView(_View):
                     markersize=s.marker_size * 0.35, markerfacecolor=s.path, markeredgecolor=s.marker_edge,
                     zorder=2)[0]
         )
-        self.arrow = self._animate(
-            ax.add_patch(FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", mutation_scale=s.marker_size * 1.6,
-                                         color=s.arrow, linewidth=s.line_width, zorder=3, shrinkA=0, shrinkB=0))
+        self.arrow = self._animate(  # white with a black rim: visible on both ends of the colour map
+            ax.add_patch(FancyArrowPatch((0, 0), (0, 0),
+                                         arrowstyle="simple,head_width=1.1,head_length=1.0,tail_width=0.35",
+                                         mutation_scale=s.marker_size * 1.3, facecolor=s.marker_face,
+                                         edgecolor=s.marker_edge, linewidth=s.line_width * 0.45, zorder=3,
+                                         shrinkA=0, shrinkB=0))
         )
         self.next_marker = self._animate(
             ax.plot([], [], "o", markersize=s.marker_size * 0.7, markerfacecolor="none", markeredgecolor=s.path,
@@ -757,7 +820,7 @@ class SurfaceView(_View):
         readout_size = s.font_size * 0.9
         width = self._text_size(f"\u2202E/\u2202w00 = {MINUS}0.0000", readout_size)[0] + 0.14
         line_h = self._text_size("lp", readout_size)[1]
-        height = line_h * (1 + 1.25 * 2) + 0.12
+        height = line_h * (1 + 1.25 * (2 if show_gradients else 0)) + 0.12
         corner = ScaledTranslation(0.02, 0.98, ax.transAxes)  # the axes' top-left corner
         self.readout_box = self._in_layer(  # over the colours, under the numbers: part of the middle layer
             self._box(ax, corner, 0, -height, width, height, facecolor="white", edgecolor="none", alpha=0.85,
@@ -766,9 +829,21 @@ class SurfaceView(_View):
         self.readout = self._glyph_text(ax, 0.07, -0.06, transform=self.figure.dpi_scale_trans + corner, ha="left",
                                         va="top", fontsize=readout_size, zorder=6)
         self.title = ax.set_title("", fontsize=s.title_size)
+        self._draw_legend(with_step=state.lr is not None)
         self._surface_key = None
         self.surface = None
         self.set_pair(state, pair, limits)
+
+    def _draw_legend(self, with_step):
+        """What the marks mean, in one line under the axes (colour = E, as the bar says)."""
+        s = self.style
+        entries = ["\u25cf now"]
+        if self.show_gradients:
+            entries.append("\u27a4 downhill (\u2212\u2207E)")
+        if with_step:  # the step marks appear only where a learning rate is given
+            entries.append("\u25cb after one step")
+        self.legend_text = self.figure.text(0.46, 0.01, "     ".join(entries), ha="center", va="bottom",
+                                            fontsize=s.tick_size * 0.9, color=s.muted)
 
     # -- the grid ------------------------------------------------------------
 
@@ -852,7 +927,10 @@ class SurfaceView(_View):
         self.surface = cost_surface(state.net, state.x, state.y, first, second, self.grid_u, self.grid_v)
         self.image.set_data(self.surface, self.grid_u, self.grid_v)
         self._layer_dirty = True
-        low, high = float(self.surface.min()), float(self.surface.max())
+        finite = self.surface[np.isfinite(self.surface)]
+        if finite.size == 0:  # nothing to colour: keep the old scale, the readout says what E is
+            return
+        low, high = float(finite.min()), float(finite.max())
         norm = self.image.norm
         span = norm.vmax - norm.vmin
         # The colour scale stays put while hidden weights move (same colour = same E); it is refitted
@@ -896,16 +974,20 @@ class SurfaceView(_View):
         gu, gv = state.grads[first], state.grads[second]
         span_u, span_v = u1 - u0, v1 - v0
         size = np.hypot(gu / span_u, gv / span_v)
-        if size > 1e-12:
+        if self.show_gradients and np.isfinite(size) and size > 1e-12:
             scale = 0.16 / size  # a fixed on-screen length: the arrow shows the direction of -grad E
             self.arrow.set_positions((u, v), (u - scale * gu, v - scale * gv))
             self.arrow.set_visible(True)
         else:
             self.arrow.set_visible(False)
-        self.next_marker.set_data([state.new_values[first]], [state.new_values[second]])
-        self.readout.set_text(
-            f"E = {fmt(state.cost, 4)}\n\u2202E/\u2202{first} = {fmt(gu, 4)}\n\u2202E/\u2202{second} = {fmt(gv, 4)}"
-        )
+        if state.has_step:
+            self.next_marker.set_data([state.new_values[first]], [state.new_values[second]])
+        else:
+            self.next_marker.set_data([], [])
+        lines = [f"E = {fmt(state.cost, 4)}"]
+        if self.show_gradients:
+            lines += [f"\u2202E/\u2202{first} = {fmt(gu, 4)}", f"\u2202E/\u2202{second} = {fmt(gv, 4)}"]
+        self.readout.set_text("\n".join(lines))
         return how
 
     @staticmethod
@@ -963,21 +1045,32 @@ class StepsView(_View):
         if key == self._key:
             return None
         self._key = key
+        dash = "\u2014"  # no step: its columns show a dash, and the last line says why
         for name in self.names:
-            change = state.changes[name]
             self.cells[(name, "value")].set_text(fmt(state.values[name], 4))
             self.cells[(name, "grad")].set_text(fmt(state.grads[name], 4))
             cell = self.cells[(name, "change")]
-            cell.set_text(fmt(change, 4, sign=True))
-            cell.set_color(_sign_color(self.style, change))
-            self.cells[(name, "new")].set_text(fmt(state.new_values[name], 4))
+            if state.has_step:
+                change = state.changes[name]
+                cell.set_text(fmt(change, 4, sign=True))
+                cell.set_color(_sign_color(self.style, change))
+                self.cells[(name, "new")].set_text(fmt(state.new_values[name], 4))
+            else:
+                cell.set_text(dash)
+                cell.set_color(self.style.muted)
+                self.cells[(name, "new")].set_text(dash)
         lines = []
-        y_hat, next_y_hat = np.ravel(state.y_hat), np.ravel(state.next_y_hat)
+        y_hat = np.ravel(state.y_hat)
+        next_y_hat = np.ravel(state.next_y_hat) if state.has_step else [np.nan] * len(y_hat)
         for j, (before, after) in enumerate(zip(y_hat, next_y_hat)):
             label = "\u0177" if len(y_hat) == 1 else f"\u0177{j + 1}"
-            lines.append(f"{label}:  {fmt(before, 4)}  \u2192  {fmt(after, 4)}   (y = {fmt(state.y.ravel()[j], 2)})")
-        lines.append(f"E:  {fmt(state.cost, 4)}  \u2192  {fmt(state.next_cost, 4)}")
-        lines.append(f"learning rate lr = {state.lr:.4g}")
+            after_text = fmt(after, 4) if state.has_step else dash
+            lines.append(f"{label}:  {fmt(before, 4)}  \u2192  {after_text}   (y = {fmt(state.y.ravel()[j], 2)})")
+        lines.append(f"E:  {fmt(state.cost, 4)}  \u2192  {fmt(state.next_cost, 4) if state.has_step else dash}")
+        if state.has_step:
+            lines.append(f"learning rate lr = {state.lr:.4g}")
+        else:
+            lines.append(f"lr = {state.lr:.4g}: no step (it would overflow); lower lr")
         for text, line in zip(self.summary, lines):
             text.set_text(line)
         for text in self.summary[len(lines):]:

@@ -18,21 +18,24 @@ from __future__ import annotations
 import base64
 import contextlib
 import itertools
+import math
 import struct
 import sys
 import time
+import weakref
 import zlib
 
 import ipywidgets as widgets
 import numpy as np
 from ipympl.backend_nbagg import Canvas, FigureManager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from traitlets import Bool, Enum
 
 from . import style as _style
 from .draw import VIEW_KINDS, NetworkView, StepsView, SurfaceView, compose_png, compute_state, fmt
-from .network import Network, parameter_names, set_parameter
+from .network import Network, _check_learning_rate, parameter_names, set_parameter
 
-__all__ = ["Explorer", "FastCanvas", "encode_png"]
+__all__ = ["Explorer", "FastCanvas", "close_all", "encode_png", "live_explorers"]
 
 _figure_numbers = itertools.count(1)
 
@@ -203,6 +206,13 @@ class FastCanvas(Canvas):
     ipympl 0.10 leaves off when it updates it after a draw.
     """
 
+    # Set as class defaults, so the browser's first view already has them (set after construction,
+    # the resize handle was drawn before the change arrived).
+    resizable = Bool(False).tag(sync=True)
+    header_visible = Bool(False).tag(sync=True)
+    footer_visible = Bool(False).tag(sync=True)
+    toolbar_visible = Enum(["visible", "hidden", "fade-in-fade-out", True, False], default_value=False).tag(sync=True)
+
     _ledger = None
     _unshown = ()  # (number, changed pixels or None for a full frame) of frames perhaps not shown yet
 
@@ -307,8 +317,88 @@ def _attach_canvas(figure, canvas_class=None):
     return canvas
 
 
-def _slider_limits(value, low=-4.0, high=4.0):
-    return min(low, np.floor(value) - 1.0), max(high, np.ceil(value) + 1.0)
+# ---------------------------------------------------------------------------
+# Lifecycle: explorers made by a cell are closed when that cell runs again
+# ---------------------------------------------------------------------------
+
+_LIVE = weakref.WeakSet()  # every explorer not yet closed
+_BY_CELL = {}  # cell id -> (id of the execute request that ran it, [weak refs to its explorers])
+
+
+def _current_request():
+    """(cell id, request id) of the execute request the kernel is running, or (None, None).
+
+    JupyterLab and Notebook 7 put the cell's id in the request's metadata ("cellId"); other clients
+    (nbval, nbconvert, a console) send none, and then nothing is closed automatically.
+    """
+    try:
+        from IPython import get_ipython
+
+        kernel = getattr(get_ipython(), "kernel", None)
+        parent = kernel.get_parent("shell") if kernel is not None else None
+    except Exception:  # no IPython, or a kernel without get_parent: no automatic closing
+        return None, None
+    if not isinstance(parent, dict):
+        return None, None
+    cell_id = (parent.get("metadata") or {}).get("cellId")
+    request_id = (parent.get("header") or {}).get("msg_id")
+    return (cell_id, request_id) if cell_id and request_id else (None, None)
+
+
+def _register(explorer):
+    _LIVE.add(explorer)
+    cell_id, request_id = _current_request()
+    if cell_id is None:
+        return
+    previous_request, refs = _BY_CELL.get(cell_id, (None, []))
+    if previous_request != request_id:  # the cell runs again: what its last run made goes
+        for ref in refs:
+            old = ref()
+            if old is not None:
+                old.close()
+        refs = []
+    refs.append(weakref.ref(explorer))
+    _BY_CELL[cell_id] = (request_id, refs)
+
+
+def live_explorers():
+    """The explorers not yet closed (for tests and for memory checks)."""
+    return [explorer for explorer in list(_LIVE) if not explorer.closed]
+
+
+def close_all():
+    """Close every explorer of this kernel (frees their widgets and figures)."""
+    for explorer in live_explorers():
+        explorer.close()
+
+
+def _close_widget_tree(widget, seen):
+    """Close a widget, its children and the widgets it holds (layout, style, an ipympl toolbar)."""
+    if id(widget) in seen:
+        return
+    seen.add(id(widget))
+    for key in widget.keys:
+        value = getattr(widget, key, None)
+        items = value if isinstance(value, (list, tuple)) else (value,)
+        for item in items:
+            if isinstance(item, widgets.Widget):
+                _close_widget_tree(item, seen)
+    widget.close()
+
+
+# ---------------------------------------------------------------------------
+# The explorer
+# ---------------------------------------------------------------------------
+
+WEIGHT_STEP = 0.1  # one arrow key press: -2..2 (the default range) in 40 presses
+INPUT_STEP = 0.1
+TARGET_STEP = 0.05  # a target in [0, 1]: 20 presses
+LR_STEP = 0.1  # in powers of ten: 1e-3..10 in 40 presses
+
+
+def _slider_limits(value, low=-2.0, high=2.0):
+    """The slider range: [low, high], widened to one unit beyond a value outside it."""
+    return min(low, math.floor(value) - 1.0), max(high, math.ceil(value) + 1.0)
 
 
 class Explorer:
@@ -318,27 +408,34 @@ class Explorer:
     ----------
     net : Network
     x, y : one example (``x`` of shape (n_in,), ``y`` of shape (n_out,))
-    lr : learning rate for "take a step"
-    views : any of "network", "surface", "steps", in the order given
+    lr : learning rate for "take a step"; None (the default) for a lesson that has not taught steps yet:
+        no learning-rate slider, no step button, no "after one step" marks
+    views : any of "network", "surface", "steps", in the order given ("steps" needs an lr)
     surface_weights : the two weights on the cost surface's axes (default: the last two weights,
         w5 and w6 for the office-hours net)
     numbering : "by_sender" (office-hours) or "by_receiver", see ``parameter_names``
-    show_gradients : write dE/dw on the network's edges
+    show_gradients : write dE/dw on the network's edges and the downhill arrow on the surface
+    show_cost : show E (False for a lesson before the cost is taught; then no surface or steps view)
     style : a name from ``helpers.style.STYLES``; default: the style in use. "projector" also
         enlarges the controls' text.
 
     Attributes
     ----------
-    controls : {name: widget}: w1.., b1_1.., x1.., y (single output only), lr, "step", "reset",
-        "surface_x", "surface_y"
+    controls : {name: widget}: w1.., b1_1.., x1.., y (single output only), "reset", and with an lr
+        "lr" and "step"; with a surface "surface_x", "surface_y"
+    readouts : {slider name: HTML widget} the exact value of each slider, rounded as in the views
+    message : HTML widget saying why a value was refused (empty when all is well)
     state : the current ``draw.State``
-    figures : {view kind: matplotlib Figure}
-    views : {view kind: the draw.py view}
+    figures, views, canvases : {view kind: ...}
     widget : the ipywidgets box that is displayed
+
+    An explorer refuses what it cannot show (NaN, a value the network rejects, a step that would
+    overflow): the control returns to its last good value, ``message`` says why, and the next move
+    works. ``close()`` frees its widgets and figures; running the cell that made it again closes it.
     """
 
-    def __init__(self, net, x, y, lr, views=VIEW_KINDS, surface_weights=None, numbering="by_sender",
-                 show_gradients=True, style=None):
+    def __init__(self, net, x, y, lr=None, views=VIEW_KINDS, surface_weights=None, numbering="by_sender",
+                 show_gradients=True, show_cost=True, style=None):
         if not isinstance(net, Network):
             raise ValueError(f"net: expected a helpers.Network, got {type(net).__name__}")
         if isinstance(views, str):
@@ -349,16 +446,27 @@ class Explorer:
             raise ValueError(f"views: expected a non-empty selection of {VIEW_KINDS}, got {views!r}")
         if len(set(views)) != len(views):
             raise ValueError(f"views: each view at most once, got {views!r}")
+        if lr is not None:
+            lr = _check_learning_rate(lr)
+        elif "steps" in views:
+            raise ValueError("lr: the steps view shows a gradient-descent step and needs a learning rate")
+        if not show_cost and ("surface" in views or "steps" in views):
+            raise ValueError("show_cost: the surface and steps views show the cost; keep show_cost=True for them")
         if style is not None:
             if style not in _style.STYLES:
                 raise ValueError(f"style: expected one of {sorted(_style.STYLES)}, got {style!r}")
             style = _style.STYLES[style]
         self.style = style or _style.current()
+        self.closed = False
+        self.show_gradients = show_gradients
+        self.show_cost = show_cost
 
         self.names = parameter_names(net, numbering)
         weight_names = [name for name, where in self.names.items() if where[0] == "weight"]
         if surface_weights is None:
             surface_weights = tuple(weight_names[-2:])
+        if isinstance(surface_weights, str) or not isinstance(surface_weights, (list, tuple)):
+            raise ValueError(f"surface_weights: expected two weight names, got {surface_weights!r}")
         surface_weights = tuple(surface_weights)
         if len(surface_weights) != 2:
             raise ValueError(f"surface_weights: expected two weight names, got {surface_weights!r}")
@@ -372,27 +480,22 @@ class Explorer:
         if len(weight_names) < 2 and "surface" in views:
             raise ValueError("views: a cost surface needs a network with at least two weights")
 
-        x = np.array(x, dtype=float)
-        y = np.array(y, dtype=float)
         n_in, n_out = net.layer_sizes[0], net.layer_sizes[-1]
-        if x.shape != (n_in,):  # the views show one example: a batch has no single a, z or y_hat to draw
-            raise ValueError(f"x: expected one example of shape ({n_in},), got shape {x.shape}")
-        if y.size != n_out or y.ndim > 1:
-            raise ValueError(f"y: expected one target of shape ({n_out},), got shape {y.shape}")
-        y = y.reshape(n_out)
-        self._initial = (net, x.copy(), y.copy(), float(lr), surface_weights)
-        self._net, self._x, self._y, self._lr = net, x.copy(), y.copy(), float(lr)
+        x, y = self._example(x, "x", n_in), self._example(y, "y", n_out)
+        self.state = compute_state(net, x, y, lr, self.names)  # raises ValueError on what the network refuses
+        self._initial = (net, x.copy(), y.copy(), lr, surface_weights)
+        self._net, self._x, self._y, self._lr = net, x.copy(), y.copy(), lr
         self._holding = False
         self._exact = {}  # slider name -> the exact value the explorer last gave it (see _is_browser_rounding)
-        self.state = compute_state(net, x, y, lr, self.names)  # raises ValueError on bad x, y, lr
 
         self.views = {}
         for kind in views:
             if kind == "network":
-                self.views[kind] = NetworkView(self.state, show_gradients=show_gradients, style=style)
+                self.views[kind] = NetworkView(self.state, show_gradients=show_gradients, show_cost=show_cost,
+                                               style=style)
             elif kind == "surface":
-                limits = {name: _slider_limits(self.state.values[name]) for name in surface_weights}
-                self.views[kind] = SurfaceView(self.state, surface_weights, limits=limits, style=style)
+                self.views[kind] = SurfaceView(self.state, surface_weights, show_gradients=show_gradients,
+                                               style=style)
             else:
                 self.views[kind] = StepsView(self.state, style=style)
         self.figures = {kind: view.figure for kind, view in self.views.items()}
@@ -404,77 +507,112 @@ class Explorer:
         for view in self.views.values():
             view.render("full")
 
+        self.readouts = {}
+        self.message = widgets.HTML(value="", layout=widgets.Layout(width="100%"))
         self.controls = self._build_controls(surface_weights, weight_names)
-        self._exact = {name: control.value for name, control in self.controls.items()
-                       if isinstance(control, (widgets.FloatSlider, widgets.FloatLogSlider))}
+        self._ranges = {name: (c.min, c.max) for name, c in self.controls.items() if self._is_slider(c)}
+        self._exact = {name: c.value for name, c in self.controls.items() if self._is_slider(c)}
+        self._good = dict(self._exact)  # the last value of each slider that the explorer accepted
+        self._show_readouts()
         self.widget = self._layout()
+        _register(self)
+
+    @staticmethod
+    def _example(value, name, size):
+        # The views show one example: a batch has no single a, z or y_hat to draw.
+        if value is None or isinstance(value, (str, bytes)):
+            raise ValueError(f"{name}: expected one example of {size} number(s), got {value!r}")
+        try:
+            array = np.array(value, dtype=float)
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"{name}: expected one example of {size} number(s), got {value!r}") from None
+        if name == "x" and array.shape != (size,):
+            raise ValueError(f"x: expected one example of shape ({size},), got shape {array.shape}")
+        if name == "y" and (array.size != size or array.ndim > 1):
+            raise ValueError(f"y: expected one target of shape ({size},), got shape {array.shape}")
+        return array.reshape(size)
+
+    @staticmethod
+    def _is_slider(control):
+        return isinstance(control, (widgets.FloatSlider, widgets.FloatLogSlider))
 
     # -- controls ---------------------------------------------------------------
 
+    def _slider(self, name, value, low, high, step, digits):
+        slider = widgets.FloatSlider(
+            value=value, min=low, max=high, step=step, description=name, readout=False, continuous_update=True,
+            style={"description_width": "2.6em"}, layout=widgets.Layout(width=self._slider_width),
+        )
+        self._readout(name, digits)
+        return slider
+
+    def _readout(self, name, digits):
+        # The slider's own readout would show its value snapped to the step (0.5 for 0.509 after a step);
+        # this one shows the exact value, rounded like the views.
+        self.readouts[name] = widgets.HTML(layout=widgets.Layout(width="4.2em"))
+        self._digits[name] = digits
+
     def _build_controls(self, surface_weights, weight_names):
         controls = {}
-        slider_style = {"description_width": "3.2em"}
-        slider_layout = widgets.Layout(width="330px")
-        # Readouts show two decimals: the browser shows a value rounded to the slider's 0.01 grid (an
-        # arrow key moves one step); the views show the exact values.
+        self._digits = {}
+        self._slider_width = "180px" if self.style.name != "projector" else "300px"
         for name in self.names:
-            low, high = _slider_limits(self.state.values[name])
-            controls[name] = widgets.FloatSlider(
-                value=self.state.values[name], min=low, max=high, step=0.01, description=name,
-                readout_format=".2f", continuous_update=True, style=slider_style, layout=slider_layout,
-            )
+            value = self.state.values[name]
+            controls[name] = self._slider(name, value, *_slider_limits(value), WEIGHT_STEP, 3)
         for i, value in enumerate(self._x):
-            low, high = _slider_limits(value, -2.0, 2.0)
-            controls[f"x{i + 1}"] = widgets.FloatSlider(
-                value=value, min=low, max=high, step=0.01, description=f"x{i + 1}", readout_format=".2f",
-                style=slider_style, layout=slider_layout,
-            )
+            controls[f"x{i + 1}"] = self._slider(f"x{i + 1}", value, *_slider_limits(value), INPUT_STEP, 2)
         if self._y.size == 1:  # several targets would need several sliders; single-output nets only
+            target = float(self._y[0])
             if self._net.activations[-1] == "sigmoid":
-                low, high = 0.0, 1.0  # a sigmoid output (and the logistic cost) can only reach [0, 1]
+                low, high, step = 0.0, 1.0, TARGET_STEP  # a sigmoid output (and the logistic cost) reach only [0, 1]
             else:
-                low, high = _slider_limits(float(self._y.ravel()[0]), -2.0, 2.0)
-            controls["y"] = widgets.FloatSlider(
-                value=float(self._y.ravel()[0]), min=low, max=high, step=0.01, description="y",
-                readout_format=".2f", style=slider_style, layout=slider_layout,
+                (low, high), step = _slider_limits(target), INPUT_STEP
+            controls["y"] = self._slider("y", target, low, high, step, 2)
+        if self._lr is not None:
+            exponent = math.log10(self._lr)
+            controls["lr"] = widgets.FloatLogSlider(
+                value=self._lr, base=10, min=min(-3.0, math.floor(exponent)), max=max(1.0, math.ceil(exponent)),
+                step=LR_STEP, description="lr", readout=False, style={"description_width": "2.6em"},
+                layout=widgets.Layout(width=self._slider_width),
             )
-        exponent = np.log10(self._lr)
-        controls["lr"] = widgets.FloatLogSlider(
-            value=self._lr, base=10, min=min(-3.0, np.floor(exponent)), max=max(1.0, np.ceil(exponent)), step=0.05,
-            description="lr", readout_format=".3g", style=slider_style, layout=slider_layout,
-        )
-        button_layout = widgets.Layout(width="auto", padding="0 14px")  # as wide as the (possibly large) text
-        controls["step"] = widgets.Button(description="take a step", button_style="primary", icon="arrow-down",
-                                          tooltip="w \u2190 w \u2212 lr \u00b7 \u2202E/\u2202w for every weight",
-                                          layout=button_layout)
+            self._readout("lr", None)
+            controls["step"] = widgets.Button(
+                description="take a step", button_style="primary", icon="arrow-down",
+                tooltip="w \u2190 w \u2212 lr \u00b7 \u2202E/\u2202w for every weight",
+                layout=widgets.Layout(width="auto", padding="0 10px"),
+            )
+            controls["step"].on_click(lambda _button: self.take_step())
         controls["reset"] = widgets.Button(description="reset", icon="undo", tooltip="back to the starting values",
-                                           layout=button_layout)
-        dropdown_layout = widgets.Layout(width="auto")
-        controls["surface_x"] = widgets.Dropdown(options=weight_names, value=surface_weights[0],
-                                                 description="across", layout=dropdown_layout,
-                                                 style={"description_width": "3.6em"})
-        controls["surface_y"] = widgets.Dropdown(options=weight_names, value=surface_weights[1], description="up",
-                                                 layout=dropdown_layout, style={"description_width": "3.6em"})
-
-        for name, control in controls.items():
-            if isinstance(control, widgets.Button):
-                continue
-            control.observe(self._on_change(name), names="value")
-        controls["step"].on_click(lambda _button: self.take_step())
+                                           layout=widgets.Layout(width="auto", padding="0 10px"))
         controls["reset"].on_click(lambda _button: self.reset())
+        if "surface" in self.views:
+            axis_layout = widgets.Layout(width="5.5em")
+            controls["surface_x"] = widgets.Dropdown(options=weight_names, value=surface_weights[0],
+                                                     layout=axis_layout)
+            controls["surface_y"] = widgets.Dropdown(options=weight_names, value=surface_weights[1],
+                                                     layout=axis_layout)
+        for name, control in controls.items():
+            if not isinstance(control, widgets.Button):
+                control.observe(self._on_change(name), names="value")
         return controls
 
     def _on_change(self, name):
         def handler(change):
-            if self._holding:
+            if self._holding or self.closed:
                 return
             control = self.controls[name]
-            if self._is_browser_rounding(control, change["new"], self._exact.get(name)):
+            new = change["new"]
+            if self._is_slider(control) and self._is_browser_rounding(control, new, self._exact.get(name)):
                 return  # the state keeps the exact value; the slider shows it rounded to its step
-            if name in self._exact:
-                self._exact[name] = change["new"]
-            with self._frames.batch():
-                self._apply(name, change["old"], change["new"])
+            if self._is_slider(control):
+                self._exact[name] = new
+            try:
+                with self._frames.batch():
+                    self._apply(name, change["old"], new)
+            except ValueError as error:
+                self._refuse(name, str(error))
+            else:
+                self._say("")
 
         return handler
 
@@ -482,43 +620,70 @@ class Explorer:
     def _is_browser_rounding(control, new, exact):
         """True when the browser sent back a value the kernel set, only rounded to the slider's step.
 
-        ipywidgets' slider snaps a value the kernel sets (0.1087 after a step) to its step (0.11) and,
+        ipywidgets' slider snaps a value the kernel sets (0.5089 after a step) to its step (0.5) and,
         with continuous_update, sends the snapped value back. A person's move is a whole step or
-        more; the echo is less than half a step from the value the kernel set.
+        more; the echo is at most half a step from the value the kernel set.
         """
         if exact is None or "value" not in getattr(control, "_property_lock", {}):
             return False  # set from Python (a test, a lesson, the explorer itself): always real
+        if not (isinstance(new, float) and math.isfinite(new)):
+            return False
         if isinstance(control, widgets.FloatLogSlider):
-            distance = abs(np.log10(new) - np.log10(exact)) if new > 0 and exact > 0 else np.inf
+            distance = abs(math.log10(new) - math.log10(exact)) if new > 0 and exact > 0 else math.inf
         else:
             distance = abs(new - exact)
         return distance <= control.step / 2 + 1e-12
 
     def _apply(self, name, old, new):
-        """A person moved one control: update the model, then every view once."""
-        if name in self.names:
-            self._net = set_parameter(self._net, self.names[name], new)
-            self._clear_path()
-        elif name.startswith("x") and name[1:].isdigit():
-            self._x = self._x.copy()
-            self._x[int(name[1:]) - 1] = new
-            self._clear_path()
-        elif name == "y":
-            self._y = np.full_like(self._y, new)
-            self._clear_path()
-        elif name == "lr":
-            self._lr = float(new)
-        elif name in ("surface_x", "surface_y"):
+        """A control moved: compute the new state first, and only if the network accepts it, keep it.
+
+        Raises ValueError (nothing changed) for a value that cannot be shown."""
+        if name in ("surface_x", "surface_y"):
             other = self.controls["surface_y" if name == "surface_x" else "surface_x"]
             if other.value == new:  # picking the other axis' weight swaps the two
                 with self._hold():
                     other.value = old
             pair = (self.controls["surface_x"].value, self.controls["surface_y"].value)
-            if "surface" in self.views:
-                limits = {w: (self.controls[w].min, self.controls[w].max) for w in pair}
-                self.views["surface"].render(self.views["surface"].set_pair(self.state, pair, limits))
+            view = self.views["surface"]
+            view.render(view.set_pair(self.state, pair))
             return
-        self._refresh()
+        if not (isinstance(new, (int, float)) and math.isfinite(new)):
+            raise ValueError(f"{new!r} is not a finite number")
+        net, x, y, lr = self._net, self._x, self._y, self._lr
+        if name in self.names:
+            net = set_parameter(net, self.names[name], new)
+        elif name.startswith("x") and name[1:].isdigit():
+            x = x.copy()
+            x[int(name[1:]) - 1] = new
+        elif name == "y":
+            y = np.full_like(y, new)
+        elif name == "lr":
+            lr = _check_learning_rate(new)
+        state = compute_state(net, x, y, lr, self.names)  # a refusal raises here, before anything changed
+        self._net, self._x, self._y, self._lr = net, x, y, lr
+        self._good[name] = new
+        if name != "lr":
+            self._clear_path()
+        self._show(state)
+
+    def _refuse(self, name, reason):
+        """Put a control back to its last accepted value and say why."""
+        good = self._good.get(name)
+        if good is not None:
+            with self._hold():
+                self.controls[name].value = good
+            self._exact[name] = good
+        kept = f"; kept {name} = {fmt(good, self._digits.get(name) or 3)}" if good is not None else ""
+        self._say(f"\u26a0 {name}: {reason}{kept}", warning=True)
+
+    def _say(self, text, warning=False):
+        if not text:
+            self.message.value = ""
+            return
+        import html
+
+        colour = "#a63603" if warning else "#333333"
+        self.message.value = f'<span style="color: {colour}">{html.escape(text)}</span>'
 
     @contextlib.contextmanager
     def _hold(self):
@@ -543,32 +708,62 @@ class Explorer:
                 slider.max = high
         slider.value = value
         self._exact[name] = value
+        self._good[name] = value
+
+    def _show(self, state, full=False):
+        self.state = state
+        for view in self.views.values():
+            how = view.update(state)
+            view.render("full" if full else how)
+        self._show_readouts()
 
     def _refresh(self, full=False):
-        self.state = compute_state(self._net, self._x, self._y, self._lr, self.names)
-        for view in self.views.values():
-            how = view.update(self.state)
-            view.render("full" if full else how)
+        self._show(compute_state(self._net, self._x, self._y, self._lr, self.names), full=full)
+
+    def _show_readouts(self):
+        values = dict(self.state.values)
+        values.update({f"x{i + 1}": v for i, v in enumerate(self._x)})
+        values["y"] = float(self._y[0])
+        for name, readout in self.readouts.items():
+            if name == "lr":
+                readout.value = f"{self._lr:.3g}"
+            else:
+                readout.value = fmt(values[name], self._digits[name])
 
     # -- actions ----------------------------------------------------------------
 
     def take_step(self):
         """One gradient-descent step: every weight moves by -lr dE/dw; the sliders follow."""
+        if self.closed:
+            return
+        if self._lr is None:
+            raise ValueError("lr: this explorer was made without a learning rate, so it takes no steps")
         with self._frames.batch():
             self._take_step()
 
     def _take_step(self):
+        if not self.state.has_step:
+            self._say(f"\u26a0 no step taken: {self.state.step_problem}", warning=True)
+            return
+        next_net = self.state.next_net
+        try:
+            after = compute_state(next_net, self._x, self._y, self._lr, self.names)
+        except ValueError as error:
+            self._say(f"\u26a0 no step taken: {error}", warning=True)
+            return
         if "surface" in self.views:
             self.views["surface"].record_step(self.state)
-        next_net = self.state.next_net
         with self._hold():
             for name, value in self.state.new_values.items():
                 self._set_slider(name, value)
         self._net = next_net  # exactly the stepped network, whatever the sliders rounded
-        self._refresh()
+        self._say("")
+        self._show(after)
 
     def reset(self):
-        """Back to the network, example, learning rate and surface axes the explorer started with."""
+        """Back to the network, example, learning rate, slider ranges and surface axes the explorer started with."""
+        if self.closed:
+            return
         with self._frames.batch():
             self._reset()
 
@@ -577,68 +772,112 @@ class Explorer:
         self._net, self._x, self._y, self._lr = net, x.copy(), y.copy(), lr
         start = compute_state(net, x, y, lr, self.names)
         with self._hold():
+            for name, (low, high) in self._ranges.items():
+                slider = self.controls[name]
+                # widen first so the value never clips, then narrow back to the starting range
+                slider.min, slider.max = min(low, slider.min), max(high, slider.max)
             for name, value in start.values.items():
                 self._set_slider(name, value)
             for i, value in enumerate(x):
                 self._set_slider(f"x{i + 1}", float(value))
             if "y" in self.controls:
-                self._set_slider("y", float(y.ravel()[0]))
-            self.controls["lr"].value = lr
-            self._exact["lr"] = lr
-            self.controls["surface_x"].value, self.controls["surface_y"].value = pair
+                self._set_slider("y", float(y[0]))
+            if "lr" in self.controls:
+                self.controls["lr"].value = lr
+                self._exact["lr"] = self._good["lr"] = lr
+            for name, (low, high) in self._ranges.items():
+                slider = self.controls[name]
+                slider.min, slider.max = low, high
+            if "surface" in self.views:
+                self.controls["surface_x"].value, self.controls["surface_y"].value = pair
         if "surface" in self.views:  # back to the starting axes, colour scale and an empty path
-            limits = {w: (self.controls[w].min, self.controls[w].max) for w in pair}
-            self.views["surface"].set_pair(start, pair, limits)
-        self._refresh(full=True)
+            self.views["surface"].set_pair(start, pair)
+        self._say("")
+        self._show(start, full=True)
+
+    def close(self):
+        """Free the widgets and figures (the explorer can no longer be shown or moved)."""
+        if self.closed:
+            return
+        self._summary_when_closed = self.summary()
+        self.closed = True
+        seen = set()
+        if self.widget is not None:
+            _close_widget_tree(self.widget, seen)
+        for widget in [*self.controls.values(), *self.readouts.values(), self.message, *self.canvases.values()]:
+            _close_widget_tree(widget, seen)
+        for figure in self.figures.values():
+            figure.clear()
+        self.views, self.figures, self.canvases, self.controls, self.readouts = {}, {}, {}, {}, {}
+        self.widget = None
+        self._frames = None
+        _LIVE.discard(self)
 
     # -- display ----------------------------------------------------------------
 
     def _layout(self):
         heading = widgets.HTML
-        weights = [self.controls[name] for name in self.names]
-        inputs = [self.controls[f"x{i + 1}"] for i in range(self._x.size)]
-        inputs += [self.controls["y"]] if "y" in self.controls else []
-        column = [heading("<b>weights</b>"), *weights, heading("<b>example</b>"), *inputs,
-                  heading("<b>learning</b>"), self.controls["lr"],
-                  widgets.HBox([self.controls["step"], self.controls["reset"]])]
+
+        def row(name):
+            return widgets.HBox([self.controls[name], self.readouts[name]], layout=widgets.Layout(height="28px"))
+
+        column = [heading("<b>weights</b>"), *[row(name) for name in self.names], heading("<b>example</b>")]
+        column += [row(f"x{i + 1}") for i in range(self._x.size)]
+        column += [row("y")] if "y" in self.controls else []
+        buttons = [self.controls["reset"]]
+        if "lr" in self.controls:
+            column += [heading("<b>learning</b>"), row("lr")]
+            buttons.insert(0, self.controls["step"])
+        column.append(widgets.HBox(buttons))
         if "surface" in self.views:
-            column += [heading("<b>cost surface axes</b>"),
-                       widgets.HBox([self.controls["surface_x"], self.controls["surface_y"]])]
-        controls = widgets.VBox(column, layout=widgets.Layout(margin="0 12px 0 0"))
-        wrap = widgets.Layout(flex_flow="row wrap", align_items="flex-start")
-        top = [self.canvases[k] for k in ("network", "surface") if k in self.canvases]
-        bottom = [controls] + [self.canvases[k] for k in ("steps",) if k in self.canvases]
-        rows = ([widgets.HBox(top, layout=wrap)] if top else []) + [widgets.HBox(bottom, layout=wrap)]
-        box = widgets.VBox(rows)
+            column += [heading("<b>cost surface over</b>"),
+                       widgets.HBox([self.controls["surface_x"], widgets.HTML("&nbsp;and&nbsp;"),
+                                     self.controls["surface_y"]])]
+        column.append(self.message)
+        controls = widgets.VBox(column, layout=widgets.Layout(margin="0 10px 0 0", flex="0 0 auto",
+                                                               width="max-content"))
+        views = widgets.HBox([self.canvases[k] for k in self.views],
+                             layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
+        box = widgets.HBox([controls, views], layout=widgets.Layout(align_items="flex-start"))
+        box.add_class("backprop-explorer")
         if self.style.name == "projector":
             # ipywidgets has no font size for sliders; a scoped style sheet makes the controls as
             # readable from the back row as the views
             box.add_class("backprop-projector")
             size = round(self.style.font_size * 96 / 72)  # points to CSS pixels
-            rows.append(widgets.HTML(
-                f"<style>.backprop-projector .widget-label, .backprop-projector .widget-readout, "
-                f".backprop-projector .widget-html-content, .backprop-projector button, "
-                f".backprop-projector select {{font-size: {size}px !important; line-height: 1.4 !important;}} "
+            style_sheet = widgets.HTML(
+                f"<style>.backprop-projector .widget-label, .backprop-projector .widget-html-content, "
+                f".backprop-projector button, .backprop-projector select "
+                f"{{font-size: {size}px !important; line-height: 1.4 !important;}} "
                 f".backprop-projector .widget-inline-hbox, .backprop-projector .widget-button, "
-                f".backprop-projector .widget-dropdown {{min-height: {round(size * 1.8)}px !important;}}</style>"
-            ))
-            box.children = rows
+                f".backprop-projector .widget-dropdown {{min-height: {round(size * 1.6)}px !important;}}</style>"
+            )
+            controls.children = (*controls.children, style_sheet)
+            for child in controls.children:
+                if isinstance(child, widgets.HBox) and child.layout.height == "28px":
+                    child.layout.height = f"{round(size * 1.7)}px"
         return box
 
     def summary(self):
         """A plain-text account of the current state (deterministic: no ids, no addresses)."""
+        if self.closed:
+            return self._summary_when_closed.replace("Explorer of", "Closed explorer of", 1)
         s = self.state
         sizes = "-".join(map(str, self._net.layer_sizes))
         parameters = ", ".join(f"{name} = {fmt(value)}" for name, value in s.values.items())
         inputs = ", ".join(fmt(v, 2) for v in s.x.ravel())
         targets = ", ".join(fmt(v, 2) for v in s.y.ravel())
         outputs = ", ".join(fmt(v, 4) for v in np.ravel(s.y_hat))
-        lines = [
-            f"Explorer of a {sizes} network; views: {', '.join(self.views)}",
-            f"  {parameters}",
-            f"  x = ({inputs}), y = ({targets}), lr = {s.lr:.4g}",
-            f"  y_hat = ({outputs}), E = {fmt(s.cost, 4)}; after one step E = {fmt(s.next_cost, 4)}",
-        ]
+        example = f"  x = ({inputs}), y = ({targets})"
+        if s.lr is not None:
+            example += f", lr = {s.lr:.4g}"
+        lines = [f"Explorer of a {sizes} network; views: {', '.join(self.views)}", f"  {parameters}", example]
+        result = f"  y_hat = ({outputs})"
+        if self.show_cost:
+            result += f", E = {fmt(s.cost, 4)}"
+            if s.lr is not None:
+                result += f"; after one step E = {fmt(s.next_cost, 4)}" if s.has_step else "; no step possible"
+        lines.append(result)
         if "surface" in self.views:
             lines.append("  cost surface over ({}, {})".format(*self.views["surface"].pair))
         return "\n".join(lines)
@@ -647,13 +886,15 @@ class Explorer:
         return self.summary()
 
     def to_png(self):
-        """The views' current frames as one PNG (bytes), arranged as in the widget."""
-        rows = [[self.views[k] for k in ("network", "surface") if k in self.views],
-                [self.views[k] for k in ("steps",) if k in self.views]]
-        return compose_png([row for row in rows if row])  # laid out like the widget
+        """The views' current frames as one PNG (bytes), side by side as in the widget."""
+        if self.closed:
+            raise ValueError("self: this explorer is closed; make a new one")
+        return compose_png([self.views[k] for k in self.views])
 
     def _repr_mimebundle_(self, **kwargs):
         # The widget view for a live kernel, a PNG for pages without one, and plain text for nbval.
+        if self.closed:
+            return {"text/plain": self.summary()}
         bundle = self.widget._repr_mimebundle_(**kwargs) or {}
         bundle["text/plain"] = self.summary()
         bundle["image/png"] = base64.b64encode(self.to_png()).decode("ascii")

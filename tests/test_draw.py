@@ -102,11 +102,15 @@ def test_network_edges_show_weight_by_width_and_sign_by_colour(office):
     assert view.nodes[1][0].get_text().startswith(f"a1 = {MINUS}2.000\n")
 
 
-def test_gradient_labels_are_coloured_by_the_direction_of_the_step(office):
+def test_sign_colours_mean_the_sign_of_w_only(office):
     view = NetworkView(office)
-    # dE/dw5 < 0 for y = 1: a step raises w5, drawn in the "positive" colour
+    # blue and vermillion are the sign of a weight; a gradient label is grey whatever its sign
     assert office.grads["w5"] < 0
-    assert to_rgba(view.gradient_labels["w5"].get_color()) == to_rgba(view.style.positive)
+    muted = to_rgba(view.style.muted)
+    assert all(to_rgba(label.get_color()) == muted for label in view.gradient_labels.values())
+    assert to_rgba(view.edges["w5"].get_color()) == to_rgba(view.style.positive)
+    legend = [t.get_text() for t in view.axes.texts]
+    assert "w > 0" in legend and "w < 0" in legend
     hidden = NetworkView(office, show_gradients=False)
     assert not hidden.gradient_labels["w5"].get_visible()
 

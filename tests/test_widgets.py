@@ -145,10 +145,11 @@ def test_reset_restores_everything(explorer):
 def test_a_step_beyond_the_slider_range_widens_it():
     net, x, y, _ = office_hours_example()
     explorer = Explorer(net, x, y, lr=10.0)
-    explorer.controls["w6"].value = 3.99
+    assert explorer.controls["w6"].max == 2.0
+    explorer.controls["w6"].value = 1.99
     for _ in range(3):
         explorer.take_step()
-    assert explorer.state.values["w6"] > 4
+    assert explorer.state.values["w6"] > 2
     assert explorer.controls["w6"].value == explorer.state.values["w6"]
     assert explorer.controls["w6"].max >= explorer.state.values["w6"]
 
@@ -220,7 +221,7 @@ def test_display_bundle_has_widget_png_and_plain_text(explorer):
     bundle = explorer._repr_mimebundle_()
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.widget.model_id
     image = Image.open(io.BytesIO(base64.b64decode(bundle["image/png"])))
-    assert image.format == "PNG" and image.size[0] > 1000 and image.size[1] > 700  # two rows
+    assert image.format == "PNG" and image.size[0] > 1000 and image.size[1] > 300  # the views side by side
     text = bundle["text/plain"]
     assert text == Explorer(*office_hours_example())._repr_mimebundle_()["text/plain"]  # deterministic
     assert not re.search(r"0x[0-9a-f]{6,}|[0-9a-f]{32}", text)
@@ -387,11 +388,13 @@ def test_browser_rounding_of_a_stepped_value_is_not_a_move(explorer):
     explorer.take_step()
     exact = explorer.state.values["w3"]
     assert round(exact, 2) != exact
-    explorer.controls["w3"].set_state({"value": round(exact, 2)})  # what the slider sends back, snapped
+    snapped = round(exact, 1)  # the slider's grid is 0.1
+    explorer.controls["w3"].set_state({"value": snapped})  # what the slider sends back, snapped
     assert explorer.state.values["w3"] == exact
+    assert explorer.readouts["w3"].value == f"{exact:.3f}"  # the readout shows the exact value, not the grid
     assert explorer.state.net == office_hours_example()[0].step(*office_hours_example()[1:])
-    explorer.controls["w3"].set_state({"value": round(exact, 2) + 0.01})  # a keyboard step from there
-    assert explorer.state.values["w3"] == pytest.approx(round(exact, 2) + 0.01)
+    explorer.controls["w3"].set_state({"value": snapped + 0.1})  # a keyboard step from there
+    assert explorer.state.values["w3"] == pytest.approx(snapped + 0.1)
     explorer.controls["lr"].set_state({"value": 10 ** -0.7})  # the log slider's grid point nearest 0.2
     assert explorer.state.lr == 0.2
     explorer.controls["lr"].set_state({"value": 10 ** -0.5})
@@ -455,3 +458,178 @@ def test_projector_style_enlarges_views_and_controls():
     assert big.figures["network"].get_figwidth() > small.figures["network"].get_figwidth()
     cell = ("w1", "grad")
     assert big.views["steps"].cells[cell].get_fontsize() > small.views["steps"].cells[cell].get_fontsize()
+
+
+# ---------------------------------------------------------------------------
+# Lifecycle: close() frees everything; re-running a cell closes what its last run made
+# ---------------------------------------------------------------------------
+
+
+def _live_widget_count():
+    from ipywidgets.widgets.widget import _instances
+
+    return len(_instances)
+
+
+def test_close_frees_every_widget_and_figure():
+    before = _live_widget_count()
+    explorer = Explorer(*office_hours_example())
+    assert _live_widget_count() - before > 30  # sliders, readouts, their layouts and styles, canvases
+    figures = list(explorer.figures.values())
+    explorer.close()
+    assert _live_widget_count() == before
+    assert explorer.closed and not explorer.views and not explorer.canvases and not explorer.controls
+    assert all(not figure.axes for figure in figures)
+    assert explorer not in widgets_module.live_explorers()
+    assert explorer._repr_mimebundle_() == {"text/plain": explorer.summary()}
+    assert explorer.summary().startswith("Closed explorer of a 2-2-1 network")
+    explorer.close()  # twice is harmless
+    explorer.take_step()  # and so is a late button press
+    with pytest.raises(ValueError, match=r"^self:"):
+        explorer.to_png()
+
+
+def test_rerunning_a_cell_closes_the_explorers_its_last_run_made(monkeypatch):
+    request = {"value": ("cell-a", "request-1")}
+    monkeypatch.setattr(widgets_module, "_current_request", lambda: request["value"])
+    first, second = Explorer(*office_hours_example()), Explorer(*office_hours_example())  # one run, two explorers
+    assert not first.closed and not second.closed
+    request["value"] = ("cell-b", "request-2")  # another cell: leaves cell a's alone
+    other = Explorer(*office_hours_example())
+    assert not first.closed and not other.closed
+    before = _live_widget_count()
+    request["value"] = ("cell-a", "request-3")  # cell a runs again
+    again = Explorer(*office_hours_example())
+    assert first.closed and second.closed and not other.closed and not again.closed
+    assert _live_widget_count() < before  # two explorers' worth freed, one built
+    for explorer in (other, again):
+        explorer.close()
+
+
+def test_without_a_cell_id_nothing_is_closed(monkeypatch):
+    monkeypatch.setattr(widgets_module, "_current_request", lambda: (None, None))
+    first, second = Explorer(*office_hours_example()), Explorer(*office_hours_example())
+    assert not first.closed and not second.closed
+    widgets_module.close_all()
+    assert first.closed and second.closed and not widgets_module.live_explorers()
+
+
+def test_current_request_reads_the_cell_id_jupyterlab_sends(monkeypatch):
+    class FakeKernel:
+        def get_parent(self, channel):
+            assert channel == "shell"
+            return {"header": {"msg_id": "m1"}, "metadata": {"cellId": "c1"}}
+
+    class FakeShell:
+        kernel = FakeKernel()
+
+    monkeypatch.setattr("IPython.get_ipython", lambda: FakeShell())
+    assert widgets_module._current_request() == ("c1", "m1")
+    FakeKernel.get_parent = lambda self, channel: {"header": {"msg_id": "m2"}, "metadata": {}}  # nbval, a console
+    assert widgets_module._current_request() == (None, None)
+
+
+# ---------------------------------------------------------------------------
+# Never jams: refused values go back, a message says why, the next move works
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["x1", "x2", "y", "lr", "w3"])
+def test_nan_on_a_control_is_refused_and_the_next_move_works(explorer, name):
+    control = explorer.controls[name]
+    good = control.value
+    control.value = float("nan")
+    assert control.value == good  # back to the last good value
+    assert explorer.message.value and name in explorer.message.value and "finite" in explorer.message.value
+    assert explorer.state.values == Explorer(*office_hours_example()).state.values
+    explorer.controls["w5"].value = 0.8  # the next move works, and clears the message
+    assert explorer.state.values["w5"] == 0.8 and explorer.message.value == ""
+    explorer.take_step()  # the sliders and the state agree after a step
+    assert all(explorer.controls[w].value == pytest.approx(explorer.state.values[w]) for w in explorer.names)
+
+
+def test_a_linear_network_at_a_huge_learning_rate_never_jams():
+    from helpers import Network
+
+    net = Network([[[0.5, -0.3]], ], None, "linear", "mse")
+    explorer = Explorer(net, [1.0, 2.0], [0.5], lr=10.0)
+    for _ in range(40):  # the weights grow tenfold per step until a step would overflow
+        explorer.take_step()
+    assert explorer.message.value  # at some point a step was refused, with a reason
+    explorer.controls["w1"].value = 0.1  # and moving a slider still works
+    assert explorer.state.values["w1"] == 0.1
+    explorer.controls["lr"].value = 0.01
+    explorer.take_step()
+    assert explorer.state.lr == pytest.approx(0.01)
+
+
+def test_labels_with_inf_and_nan_are_drawn():
+    from helpers.draw import GlyphText
+
+    explorer = Explorer(*office_hours_example())
+    view = explorer.views["network"]
+    view.title.set_text("E = inf, \u2212inf, NaN, fi ff")  # "ff"/"fi" are ligatures when laid out in pairs
+    assert view.render("blit") == "blit"
+    assert isinstance(view.title, GlyphText) and fmt(float("inf")) == "inf" and fmt(float("nan")) == "NaN"
+    assert fmt(float("-inf"), sign=True) == f"{MINUS}inf"
+
+
+def test_reset_restores_the_starting_ranges(explorer):
+    ranges = {name: (explorer.controls[name].min, explorer.controls[name].max) for name in explorer.names}
+    explorer.controls["lr"].value = 10.0
+    for _ in range(6):
+        explorer.take_step()
+    assert any(explorer.controls[name].max > ranges[name][1] for name in explorer.names)  # widened by the steps
+    explorer.reset()
+    assert {name: (explorer.controls[name].min, explorer.controls[name].max) for name in explorer.names} == ranges
+    assert explorer.state.values == Explorer(*office_hours_example()).state.values
+
+
+# ---------------------------------------------------------------------------
+# Taught in order; readable; one key press moves far enough
+# ---------------------------------------------------------------------------
+
+
+def test_without_a_learning_rate_there_is_nothing_about_steps():
+    net, x, y, _ = office_hours_example()
+    explorer = Explorer(net, x, y, views=("network",), show_gradients=False, show_cost=False)
+    assert "lr" not in explorer.controls and "step" not in explorer.controls
+    assert explorer.state.next_net is None and explorer.state.new_values == {}
+    assert explorer.views["network"].title.get_text() == "target y = 1.00"  # no E before lesson 2
+    assert "E =" not in explorer.summary() and "lr" not in explorer.summary()
+    with pytest.raises(ValueError, match=r"^lr:"):
+        explorer.take_step()
+    with pytest.raises(ValueError, match=r"^lr:"):
+        Explorer(net, x, y, views=("steps",))
+    with pytest.raises(ValueError, match=r"^show_cost:"):
+        Explorer(net, x, y, 0.2, views=("network", "surface"), show_cost=False)
+
+
+def test_one_key_press_crosses_a_slider_in_at_most_about_forty_presses(explorer):
+    for name, control in explorer.controls.items():
+        if isinstance(control, widgets_module.widgets.FloatLogSlider):
+            assert (control.max - control.min) / control.step <= 41, name
+        elif isinstance(control, widgets_module.widgets.FloatSlider):
+            assert (control.max - control.min) / control.step <= 41, name
+            assert not control.readout  # the explorer's own readout shows the exact value
+    explorer.controls["w6"].value = 0.6 - 7 * explorer.controls["w6"].step  # seven presses make w6 negative
+    assert explorer.state.values["w6"] < 0
+
+
+def test_readouts_round_like_the_views(explorer):
+    explorer.take_step()
+    for name in explorer.names:
+        shown = explorer.views["network"].edge_labels[name].get_text()
+        assert shown == f"{name} = {explorer.readouts[name].value}"
+
+
+def test_canvases_have_no_resize_handle_from_the_start():
+    assert FastCanvas.class_traits()["resizable"].default_value is False
+    explorer = Explorer(*office_hours_example())
+    assert all(canvas.get_state()["resizable"] is False for canvas in explorer.canvases.values())
+
+
+def test_controls_sit_beside_the_views(explorer):
+    controls, views = explorer.widget.children
+    assert explorer.controls["w1"] in [c for row in controls.children for c in getattr(row, "children", ())]
+    assert set(views.children) == set(explorer.canvases.values())
