@@ -739,6 +739,18 @@ def _is_figure(item):
     return module is not None and isinstance(item, module.Figure)
 
 
+def _png_from_repr(data):
+    """PNG bytes from a ``_repr_png_`` result (raw bytes, or base64 text as IPython's Image gives), else None."""
+    if isinstance(data, str):
+        try:
+            data = base64.b64decode(data, validate=True)
+        except ValueError:
+            return None
+    if isinstance(data, (bytes, bytearray)) and bytes(data).startswith(_PNG_SIGNATURE):
+        return bytes(data)
+    return None
+
+
 def _reveal_html(item):
     """One reveal item as HTML: text in <pre>, a Figure or PNG bytes as an inline image, HTML as is."""
     if isinstance(item, Printed):
@@ -759,9 +771,11 @@ def _reveal_html(item):
         data = shown() if callable(shown) else None
         if isinstance(data, tuple):  # (data, metadata)
             data = data[0]
-        if method == "_repr_png_" and isinstance(data, (bytes, bytearray)) and bytes(data).startswith(_PNG_SIGNATURE):
-            return _img_html(bytes(data), "Figure")
-        if method == "_repr_html_" and isinstance(data, str):
+        if method == "_repr_png_":
+            png = _png_from_repr(data)
+            if png is not None:
+                return _img_html(png, "Figure")
+        elif isinstance(data, str):
             return data
     raise ValueError(
         "reveal: expected text (str or Printed), a matplotlib Figure, PNG bytes, or HTML such as "
@@ -837,7 +851,7 @@ class Predict:
 
         # Rendered now (the figure as it is at this moment), but kept in Python until the reveal:
         # nothing of the answer is in any widget's state before the learner commits.
-        items = list(reveal) if isinstance(reveal, (list, tuple)) else [reveal]
+        items = [] if reveal is None else list(reveal) if isinstance(reveal, (list, tuple)) else [reveal]
         self._reveal_items_html = "".join(_reveal_html(item) for item in items)
         self._answer_html = f"<p><b>Answer:</b> {_to_html(str(shown_answer))}</p>" + (
             f"<p>{_to_html(explanation)}</p>" if explanation else "")
