@@ -43,7 +43,6 @@ $(VENV)/.test-installed: pyproject.toml constraints.txt $(VENV)/.lab-installed
 
 lab: $(VENV)/.lab-installed
 	@# no browser is opened where there is no display; the URL (with its token) is printed
-	JUPYTER_CONFIG_PATH="$(CURDIR)/etc/jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
 		--ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url=/lab/tree/lessons/$(LESSON).ipynb \
@@ -52,7 +51,6 @@ lab: $(VENV)/.lab-installed
 
 present: $(VENV)/.lab-installed
 	@test -f lessons/$(LESSON).ipynb || { echo "no lesson lessons/$(LESSON).ipynb; choose one of:"; ls lessons; exit 2; }
-	JUPYTER_CONFIG_PATH="$(CURDIR)/etc/jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
 	$(BIN)/voila lessons/$(LESSON).ipynb --Voila.ip=127.0.0.1 --port=$(PORT) \
 		--theme=light --strip_sources=True \
 		$$( [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ] || echo --no-browser )

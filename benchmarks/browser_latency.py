@@ -18,10 +18,12 @@ figures are for people to read.
 
     .venv/bin/python benchmarks/browser_latency.py [--moves 40] [--views network,surface,steps] [--stock-server]
 
-The server runs with the settings `make lab` uses (etc/jupyter: Nagle's algorithm off on the websockets,
-which jupyter_server 2 leaves on, so a small message written while an earlier one waits for its TCP
-acknowledgement is not held until the browser's delayed ACK, up to ~40 ms). ``--stock-server`` measures a
-server without them, as on Binder or a JupyterHub that does not set it.
+The server is the plain ``jupyter lab`` command of this environment, with no config from the repository (only a
+private port, token, root and user dirs): it loads the backprop_nodelay server extension because installing the
+package enabled it (Nagle's algorithm off on the kernel websockets, which jupyter_server 2 leaves on, so a small
+message written while an earlier one waits for its TCP acknowledgement is not held until the browser's delayed
+ACK, up to ~40 ms). ``--stock-server`` measures the same command with the extension switched off
+(``--ServerApp.jpserver_extensions=backprop_nodelay=False``), as a server without this package would run.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ import jupyter_driver  # noqa: E402
 import lab_page  # noqa: E402
 
 TARGET_MS = {"p50": 50.0, "p90": 100.0}
+JUPYTER_LAB = [str(Path(sys.executable).with_name("jupyter")), "lab"]
+STOCK_ARGS = ("--ServerApp.jpserver_extensions=backprop_nodelay=False",)
+EXTENSION_LOG_LINE = "backprop_nodelay: kernel websockets send without Nagle delay"
 # A frame is a binary websocket message carrying a PNG; everything else (comm updates, status) is small.
 FRAME_BYTES = 1500
 
@@ -206,7 +211,7 @@ def run(moves: int, views: tuple[str, ...], prelude: str = "", stock_server: boo
     root = Path(tempfile.mkdtemp(prefix="browser-latency-root-"))
     home = jupyter_driver.make_home("browser-latency-home-")
     scratch_notebook(root, views, prelude)
-    server = jupyter_driver.start_lab(root, home, shipped_config=not stock_server)
+    server = jupyter_driver.start_lab(root, home, launcher=JUPYTER_LAB, extra_args=STOCK_ARGS if stock_server else ())
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -261,6 +266,7 @@ def run(moves: int, views: tuple[str, ...], prelude: str = "", stock_server: boo
             browser.close()
     finally:
         left = jupyter_driver.stop(server)
+        extension_loaded = EXTENSION_LOG_LINE in server.log()
         shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(home, ignore_errors=True)
 
@@ -274,7 +280,8 @@ def run(moves: int, views: tuple[str, ...], prelude: str = "", stock_server: boo
         "what": "key press on the w5 slider -> network diagram canvas shows the new frame (JupyterLab, ipympl)",
         "views": list(views),
         "prelude": prelude or None,
-        "server": "stock jupyter_server" if stock_server else "as make lab (etc/jupyter: websocket TCP_NODELAY)",
+        "server": " ".join(["jupyter lab", *(STOCK_ARGS if stock_server else ())]),
+        "nodelay_extension_loaded": extension_loaded,
         "moves": moves,
         "samples": len(samples),
         "presses_without_a_frame": lost,
@@ -329,7 +336,7 @@ def main():
     parser.add_argument("--views", default="network,surface,steps", help="explorer views, comma separated")
     parser.add_argument("--prelude", default="", help="Python run in the kernel first (to try a change)")
     parser.add_argument("--stock-server", action="store_true",
-                        help="without the server settings of etc/jupyter (as on Binder or a plain JupyterHub)")
+                        help="jupyter lab with the backprop_nodelay extension off (as a server without this package)")
     args = parser.parse_args()
     started = time.monotonic()
     result = run(max(30, args.moves), tuple(v for v in args.views.split(",") if v), args.prelude, args.stock_server)

@@ -19,6 +19,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,14 +89,13 @@ def copy_course(destination: Path, root: Path = REPO) -> Path:
     return destination
 
 
-def isolated_env(home: Path, shipped_config: bool = True) -> dict[str, str]:
+def isolated_env(home: Path) -> dict[str, str]:
     """Environment for a server whose config, data, settings and kernels see nothing of the user's setup.
 
-    ``shipped_config`` adds the server settings `make lab` and `make present` use (etc/jupyter).
+    The environment's own config (<sys.prefix>/etc/jupyter, where installing this package puts the
+    backprop_nodelay server extension and voila.json) still applies, as for any server of the environment.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "IPYTHON", "MPL"))}
-    if shipped_config:
-        env["JUPYTER_CONFIG_PATH"] = str(REPO / "etc" / "jupyter")
     dirs = {
         "JUPYTER_CONFIG_DIR": home / "config",
         "JUPYTER_DATA_DIR": home / "data",
@@ -177,15 +177,21 @@ def _wait_until_ready(server: Server, probe: str, timeout: float):
     raise TimeoutError(f"{server.kind} did not answer {probe} within {timeout} s:\n{server.log()[-3000:]}")
 
 
-def start_lab(root_dir: Path, home: Path, timeout: float = 120, shipped_config: bool = True) -> Server:
-    """JupyterLab on 127.0.0.1, a free port and a random token, serving root_dir."""
+def start_lab(
+    root_dir: Path, home: Path, timeout: float = 120, extra_args: Sequence[str] = (), launcher: Sequence[str] = ()
+) -> Server:
+    """JupyterLab on 127.0.0.1, a free port and a random token, serving root_dir.
+
+    ``launcher`` is the command before the options (default ``python -m jupyterlab``; the benchmark uses the
+    ``jupyter lab`` command); ``extra_args`` come after them.
+    """
     port, token = free_port(), secrets.token_hex(24)
-    env = isolated_env(home, shipped_config)
-    command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser",
+    env = isolated_env(home)
+    command = list(launcher or [sys.executable, "-m", "jupyterlab"]) + [
+        "--no-browser",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root_dir}", "--ServerApp.terminals_enabled=False",
-    ] + _as_root()  # fmt: skip
+    ] + _as_root() + list(extra_args)  # fmt: skip
     return _start(
         Server("jupyterlab", _spawn(command, env, home, root_dir), port, token, home, home / "server.log"),
         "api/status",
