@@ -65,4 +65,5 @@ def lab_server(tmp_path_factory):
     root = jupyter_driver.copy_course(tmp_path_factory.mktemp("course"), jupyter_driver.course_root())
     home = jupyter_driver.make_home("browser-tests-lab-")
     with jupyter_driver.serving(jupyter_driver.start_lab(root, home)) as server:
+        server.course_root = root  # tests may add a notebook of their own to the served copy
         yield server

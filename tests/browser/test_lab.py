@@ -127,12 +127,20 @@ def test_notebook_runs_clean_in_jupyterlab(notebook_pages, screenshot_dir, path)
     assert not notebook.log.errors(), f"{path}: browser console errors:\n" + "\n".join(notebook.log.errors())
 
 
+EXPLORER = ".backprop-explorer"
+
+
 def explorer_scope(page):
-    """The output area holding the explorer: the one with the w1 slider and the 'take a step' button."""
-    area = page.locator(".jp-OutputArea-output").filter(has=lab_page.slider(page, "w1"))
-    area = area.filter(has=page.get_by_role("button", name="take a step"))
-    assert area.count() >= 1, "no explorer (w1 slider and 'take a step' button) in the notebook"
+    """The explorer's box (controls beside views): the one with the w1 slider."""
+    area = page.locator(EXPLORER).filter(has=lab_page.slider(page, "w1"))
+    assert area.count() >= 1, "no explorer (a box with a w1 slider) in the notebook"
     return area.first
+
+
+def readout(page, name: str, scope):
+    """The explorer's own readout beside a slider (the exact value, rounded as in the views)."""
+    row = scope.locator(".widget-hbox").filter(has=lab_page.slider(page, name, scope)).last
+    return row.locator(".widget-html-content").first
 
 
 def network_canvas(scope):
@@ -156,7 +164,7 @@ def test_explorer_weight_slider_by_keyboard(notebook_pages, path):
     weight = lab_page.slider(page, name, scope)
     canvas = network_canvas(scope)
     value_before = lab_page.slider_value(weight)
-    readout_before = weight.locator(".widget-readout").text_content()
+    readout_before = readout(page, name, scope).text_content()
     pixels_before = lab_page.canvas_bitmap(canvas)
 
     lab_page.press_on_slider(weight, "ArrowRight", ARROW_PRESSES)
@@ -174,7 +182,7 @@ def test_explorer_weight_slider_by_keyboard(notebook_pages, path):
         f"{path}: moving {name} shows errors:\n{readable_errors(notebook.errors_shown())}"
     )
     assert changed > 0, f"{path}: the network diagram did not change after moving {name} by keyboard"
-    readout_after = weight.locator(".widget-readout").text_content()
+    readout_after = readout(page, name, scope).text_content()
     assert lab_page.readout_number(readout_after) > lab_page.readout_number(readout_before), (
         f"{path}: the {name} readout shows {readout_after} after moving up from {readout_before}"
     )
@@ -225,6 +233,8 @@ def test_explorer_take_a_step_moves_weights_downhill(notebook_pages, path):
     notebook = notebook_pages(path)
     page = notebook.page
     scope = explorer_scope(page)
+    if not scope.get_by_role("button", name="take a step").count():
+        pytest.skip(f"{path}: this lesson's explorer has no step (steps are taught in lesson 03)")
     before = shown_sliders(page, scope)
     changes = expected_step(before)
     canvas = network_canvas(scope)
@@ -310,3 +320,72 @@ def test_explorer_picture_is_right_after_a_burst_of_key_presses(notebook_pages, 
         f"diagram differ from the picture before (rows {np.flatnonzero(stale.any(axis=1))[[0, -1]]})"
     )
     assert not notebook.log.errors(), "\n".join(notebook.log.errors())
+
+
+# The screens the course is taught on: a laptop in the default style, a lecture hall in the projector style.
+LAPTOP = {"width": 1366, "height": 768}
+PROJECTOR = {"width": 1920, "height": 1080}
+
+
+def assert_explorer_fits(page, path: str, screen: dict, screenshot):
+    """Scrolled to its top, the whole explorer (every view and control) is inside the notebook's visible area."""
+    page.set_viewport_size(screen)
+    lab_page.wait_for_idle(page)
+    scope = explorer_scope(page)
+    scope.evaluate("element => element.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)  # the notebook's windowed layout settles after a scroll
+    scroller = page.locator(lab_page.LAB_SCROLLER).first.bounding_box()
+    box = scope.bounding_box()
+    parts = [scope.locator(lab_page.FIGURE).nth(i) for i in range(scope.locator(lab_page.FIGURE).count())]
+    parts += [scope.locator(lab_page.SLIDER).nth(i) for i in range(scope.locator(lab_page.SLIDER).count())]
+    parts += [scope.locator("button").nth(i) for i in range(scope.locator("button").count())]
+    page.screenshot(path=str(screenshot))
+    outside = []
+    for part in parts:
+        b = part.bounding_box()
+        if b is None:
+            continue
+        right, bottom = scroller["x"] + scroller["width"], scroller["y"] + scroller["height"]
+        if (b["x"] < scroller["x"] - 1 or b["y"] < scroller["y"] - 1 or b["x"] + b["width"] > right + 1
+                or b["y"] + b["height"] > bottom + 1):
+            outside.append(f"{part}: {b}")
+    assert box["width"] <= scroller["width"] and box["height"] <= scroller["height"], (
+        f"{path}: the explorer is {box['width']:.0f} x {box['height']:.0f} px; the notebook shows "
+        f"{scroller['width']:.0f} x {scroller['height']:.0f} px at {screen['width']}x{screen['height']}"
+    )
+    assert not outside, f"{path}: parts of the explorer off screen at {screen}:\n" + "\n".join(outside)
+    controls = scope.locator(lab_page.SLIDER).first.bounding_box()
+    first_view = scope.locator(lab_page.FIGURE).first.bounding_box()
+    assert controls["x"] + controls["width"] <= first_view["x"] + 1, f"{path}: the controls are not beside the views"
+
+
+@pytest.mark.parametrize("path", EXPLORER_NOTEBOOKS)
+def test_explorer_fits_a_laptop_screen(notebook_pages, screenshot_dir, path):
+    notebook = notebook_pages(path)
+    try:
+        assert_explorer_fits(notebook.page, path, LAPTOP,
+                             screenshot_dir / f"fit-1366x768-{path.rsplit('/', 1)[-1].removesuffix('.ipynb')}.png")
+    finally:
+        notebook.page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_explorer_fits_a_projector_in_the_projector_style(lab_server, browser, screenshot_dir):
+    """Lesson 02 (the widest explorer: network and surface) with helpers.style.use("projector") first."""
+    import json
+
+    source = COURSE / "lessons/02_logistic_cost.ipynb"
+    notebook = json.loads(source.read_text())
+    first_code = next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")
+    first_code["source"] = "import helpers.style\nhelpers.style.use('projector')\n" + "".join(first_code["source"])
+    path = "lessons/02_logistic_cost_projector.ipynb"
+    (lab_server.course_root / path).write_text(json.dumps(notebook))
+    context = browser.new_context(viewport=PROJECTOR, device_scale_factor=1)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        lab_page.open_notebook(page, lab_server, path, workspace="projector")
+        lab_page.run_all_cells(page)
+        lab_page.wait_until_executed(page)
+        assert_explorer_fits(page, path, PROJECTOR, screenshot_dir / "fit-1920x1080-projector-02_logistic_cost.png")
+    finally:
+        context.close()
