@@ -9,12 +9,32 @@ Notation (the office-hours notation, used in every lesson):
 Layers are counted from 0 in code; lessons call them layer 1, 2, ... .
 
 Only numpy is imported here: drawing and widgets live elsewhere and read from this.
+
+What counts as a number, everywhere one enters (weights, biases, x, y, lr, the ``value`` of
+set_parameter, the grid values of cost_surface), so that a slip is caught where it is made:
+
+* accepted: int, float, ``fractions.Fraction``, ``decimal.Decimal``, numpy integer and float
+  scalars, bare or in (nested) lists, tuples and arrays; all become float64;
+* refused, with a ValueError that starts with the argument's name: None ("expected a number,
+  got None"), booleans (True is not a weight of 1.0 here), strings, even "0.5" (parse data
+  first), complex numbers (never cut to their real part), NaN and inf, and numbers too large
+  for float64 (10**400);
+* indices (layer, row, col) are non-negative ints (``operator.index``): no bools, no floats,
+  no negative indices counted from the end.
+
+Saturation is not an error: sigmoid, tanh and the cross-entropy cost are finite and silent for
+any finite pre-activation, |a| = 1e300 included. Overflow is: when a sum or product exceeds
+float64 (weights of 1e160 in a linear layer), forward, cost, gradients, step and cost_surface
+raise a ValueError naming the largest of the values involved, and no RuntimeWarning escapes.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
+import operator
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 
@@ -136,9 +156,80 @@ class Gradients:
 # ---------------------------------------------------------------------------
 
 
-def _as_finite_array(value, name):
+_FLOAT_MAX = float(np.finfo(float).max)
+
+
+def _short(value):
+    """repr(value), cut short: 10**400 has 401 digits."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:24]}... ({len(text)} characters)"
+
+
+def _check_number(value, name, at=""):
+    """ValueError unless value is one real number that fits in float64; ``at`` locates it in a list."""
+    where = f" at {at}" if at else ""
+    if value is None:
+        raise ValueError(f"{name}: expected a number, got None{where}")
+    if isinstance(value, (bool, np.bool_)):  # before Real: True is an int to Python
+        raise ValueError(f"{name}: a boolean is not a number here, got {value!r}{where} (write 1.0 or 0.0)")
     if isinstance(value, (str, bytes)):
-        raise ValueError(f"{name}: expected numbers, got the string {value!r}")
+        raise ValueError(f"{name}: expected numbers, got the string {_short(value)}{where}")
+    if not isinstance(value, (numbers.Real, Decimal)):
+        kind = "the complex number" if isinstance(value, numbers.Complex) else f"a {type(value).__name__}"
+        raise ValueError(f"{name}: expected real numbers, got {kind} {_short(value)}{where}")
+    if isinstance(value, float):
+        return  # already float64 (NaN and inf are judged on the whole array)
+    try:  # an int, Fraction, Decimal or long double may lie beyond float64
+        with np.errstate(over="ignore"):
+            too_large = math.isinf(float(value)) and abs(value) != math.inf
+    except OverflowError:
+        too_large = True
+    except ValueError:  # a signalling Decimal NaN: the conversion to an array names it
+        too_large = False
+    if too_large:
+        raise ValueError(f"{name}: {_short(value)}{where} is too large for float64 (largest about 1.8e308)")
+
+
+def _check_array_kind(array, name, at=""):
+    """The same rule for a numpy array, judged by its dtype (element by element for dtype=object)."""
+    kind, where = array.dtype.kind, f" at {at}" if at else ""
+    if kind == "b":
+        raise ValueError(f"{name}: a boolean is not a number here, got an array of booleans{where} (use floats)")
+    if kind in "US":
+        raise ValueError(f"{name}: expected numbers, got an array of strings{where}")
+    if kind == "c":  # np.array(..., dtype=float) would silently keep only the real part
+        raise ValueError(f"{name}: expected real numbers, got an array of complex numbers{where}")
+    if kind == "O":
+        for index in np.ndindex(array.shape):
+            _check_numbers(array[index], name, at + "".join(f"[{i}]" for i in index))
+    elif kind == "f" and array.dtype.itemsize > 8:  # long double: may hold 1e400
+        with np.errstate(over="ignore"):
+            if np.any(np.isfinite(array) & ~np.isfinite(array.astype(float))):
+                raise ValueError(f"{name}: a value{where} is too large for float64 (largest about 1.8e308)")
+    elif kind not in "iuf":
+        raise ValueError(f"{name}: expected real numbers, got an array of dtype {array.dtype}{where}")
+
+
+def _check_numbers(value, name, at=""):
+    """ValueError unless value is a real number or a (nested) list, tuple or array of them."""
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_numbers(item, name, f"{at}[{i}]")
+    elif isinstance(value, np.ndarray):
+        _check_array_kind(value, name, at)
+    elif value is None or isinstance(value, (numbers.Number, Decimal, str, bytes, np.generic)):
+        _check_number(value, name, at)
+    else:  # another array-like (a range, a pandas Series): judge what numpy makes of it
+        array = np.asarray(value)
+        if array.dtype == object and array.ndim == 0:
+            _check_number(value, name, at)  # not array-like at all: a dict, a set, ...
+        else:
+            _check_array_kind(array, name, at)
+
+
+def _as_finite_array(value, name):
+    """value as a read-only float64 array, by the rule in the module docstring."""
+    _check_numbers(value, name)
     try:
         array = np.array(value, dtype=float)
     except (TypeError, ValueError) as error:
@@ -149,12 +240,54 @@ def _as_finite_array(value, name):
     return array
 
 
+def _as_real_number(value, name):
+    """One finite real number as a float: an int, float, Fraction, Decimal or numpy scalar."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        raise ValueError(f"{name}: expected a single number, got {_short(value)}")
+    _check_number(value, name)
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{name}: expected a finite number (not NaN or inf), got {_short(value)}")
+    return number
+
+
 def _check_learning_rate(lr):
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-        raise ValueError(f"lr: expected a positive finite number, got {lr!r}")
-    if not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr: expected a positive finite number, got {lr!r}")
-    return float(lr)
+    rate = _as_real_number(lr, "lr")
+    if rate <= 0:
+        raise ValueError(f"lr: expected a positive finite number, got {_short(lr)}")
+    return rate
+
+
+def _as_index(value, name, what):
+    """A non-negative int for a layer, row or col: ints and numpy ints; no bools, floats, strings or negatives."""
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name}: a boolean is not an index here, got {value!r} for the {what}")
+    try:
+        index = operator.index(value)  # refuses 0.9 rather than truncating it to 0
+    except TypeError:
+        raise ValueError(f"{name}: expected the {what} as a non-negative int, got {_short(value)}") from None
+    if index < 0:  # -1 counting from the end would silently pick another weight
+        raise ValueError(f"{name}: expected the {what} as a non-negative int (counted from 0), got {index}")
+    return index
+
+
+def _overflow(stage, what, suspects):
+    """The ValueError for a sum or product that overflowed float64.
+
+    ``suspects`` maps argument names to the arrays they hold; the largest in magnitude is blamed
+    (the first named on a tie), and every magnitude is shown.
+    """
+    sizes = {}
+    for argument, arrays in suspects.items():
+        arrays = [a for a in arrays if a is not None and a.size]
+        if arrays:
+            sizes[argument] = max(float(np.max(np.abs(a))) for a in arrays)
+    culprit = max(sizes, key=sizes.get)
+    figures = ", ".join(f"largest |{argument}| {size:.3g}" for argument, size in sizes.items())
+    return ValueError(
+        f"{culprit}: the {stage} overflowed float64 ({what} reached inf; {figures}): "
+        f"expected values small enough that sums and products stay below 1.8e308"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -293,22 +426,35 @@ class Network:
             raise ValueError("y: cross_entropy expects targets in [0, 1]")
         return y
 
+    def _overflow_error(self, stage, what, x2, y2=None):
+        suspects = {"weights": self._weights, "biases": self._biases, "x": (x2,), "y": (y2,)}
+        return _overflow(stage, what, suspects)
+
     # -- forward ------------------------------------------------------------
+
+    def _pass(self, x2):
+        """a[l] and z[l] of a checked batch x2 (batch, n_in)."""
+        a_list, z_list = [], []
+        z = x2
+        with np.errstate(all="ignore"):  # an overflow shows as inf and is named below, not warned about
+            for l, (w, b, name) in enumerate(zip(self._weights, self._biases, self._activations)):
+                a = z @ w.T
+                if b is not None:
+                    a = a + b
+                if not np.all(np.isfinite(a)):  # sigmoid(inf) = 1 would hide it from every later layer
+                    raise self._overflow_error("forward pass", f"|a[{l}]|", x2)
+                z = ACTIVATIONS[name][0](a)
+                a_list.append(a)
+                z_list.append(z)
+        return a_list, z_list
 
     def forward(self, x):
         """The forward pass: a[l] = z[l-1] W[l]^T + b[l], z[l] = f_l(a[l]). Returns a Trace."""
-        z, single = self._check_x(x)
-        a_list, z_list = [], []
-        for w, b, name in zip(self._weights, self._biases, self._activations):
-            a = z @ w.T
-            if b is not None:
-                a = a + b
-            z = ACTIVATIONS[name][0](a)
-            a_list.append(a)
-            z_list.append(z)
+        x2, single = self._check_x(x)
+        a_list, z_list = self._pass(x2)
         if single:
-            return Trace(np.asarray(x, dtype=float), tuple(a[0] for a in a_list), tuple(v[0] for v in z_list))
-        return Trace(np.asarray(x, dtype=float), tuple(a_list), tuple(z_list))
+            return Trace(x2[0], tuple(a[0] for a in a_list), tuple(v[0] for v in z_list))
+        return Trace(x2, tuple(a_list), tuple(z_list))
 
     def predict(self, x):
         """y_hat for x (the last activation of the forward pass)."""
@@ -328,8 +474,12 @@ class Network:
         """The cost E, averaged over the batch (see COSTS for the formulas)."""
         x2, single = self._check_x(x)
         y2 = self._check_y(y, x2.shape[0], single)
-        a_out = self.forward(x2).a[-1]
-        return float(np.mean(self._cost_per_example(a_out, y2)))
+        a_out = self._pass(x2)[0][-1]
+        with np.errstate(all="ignore"):
+            E = float(np.mean(self._cost_per_example(a_out, y2)))
+        if not math.isfinite(E):  # finite a, but a sum over outputs or the batch, or a square, overflowed
+            raise self._overflow_error("cost", "E", x2, y2)
+        return E
 
     # -- backward -----------------------------------------------------------
 
@@ -352,17 +502,23 @@ class Network:
         """
         x2, single = self._check_x(x)
         y2 = self._check_y(y, x2.shape[0], single)
-        trace = self.forward(x2)
+        a_list, z_list = self._pass(x2)
         batch = x2.shape[0]
-        inputs = (x2,) + trace.z[:-1]  # what each layer received
+        inputs = [x2] + z_list[:-1]  # what each layer received
 
-        deltas = [None] * len(self._weights)
-        deltas[-1] = self._output_delta(trace.a[-1], trace.z[-1], y2)
-        for l in range(len(self._weights) - 2, -1, -1):
-            deltas[l] = (deltas[l + 1] @ self._weights[l + 1]) * ACTIVATIONS[self._activations[l]][1](trace.a[l])
-
-        grad_w = tuple(d.T @ z_in / batch for d, z_in in zip(deltas, inputs))
-        grad_b = tuple(None if b is None else d.mean(axis=0) for b, d in zip(self._biases, deltas))
+        n_layers = len(self._weights)
+        deltas = [None] * n_layers
+        with np.errstate(all="ignore"):  # checked below: inf (or inf * 0 = NaN) means an overflow
+            deltas[-1] = self._output_delta(a_list[-1], z_list[-1], y2)
+            for l in range(n_layers - 2, -1, -1):
+                deltas[l] = (deltas[l + 1] @ self._weights[l + 1]) * ACTIVATIONS[self._activations[l]][1](a_list[l])
+            grad_w = tuple(d.T @ z_in / batch for d, z_in in zip(deltas, inputs))
+            grad_b = tuple(None if b is None else d.mean(axis=0) for b, d in zip(self._biases, deltas))
+        for l in range(n_layers - 1, -1, -1):  # from the output down: the first bad layer is where it began
+            named = {f"|dE/da[{l}]|": deltas[l], f"|dE/dW[{l}]|": grad_w[l], f"|dE/db[{l}]|": grad_b[l]}
+            for label, array in named.items():
+                if array is not None and not np.all(np.isfinite(array)):
+                    raise self._overflow_error("backward pass", label, x2, y2)
         if single:
             deltas = [d[0] for d in deltas]
         return Gradients(grad_w, grad_b, tuple(deltas))
@@ -371,8 +527,15 @@ class Network:
         """One gradient-descent step, w <- w - lr dE/dw. Returns a new Network; self is unchanged."""
         lr = _check_learning_rate(lr)
         g = self.gradients(x, y)
-        new_w = [w - lr * gw for w, gw in zip(self._weights, g.weights)]
-        new_b = [None if b is None else b - lr * gb for b, gb in zip(self._biases, g.biases)]
+        with np.errstate(all="ignore"):
+            new_w = [w - lr * gw for w, gw in zip(self._weights, g.weights)]
+            new_b = [None if b is None else b - lr * gb for b, gb in zip(self._biases, g.biases)]
+        if not all(np.all(np.isfinite(p)) for p in new_w + new_b if p is not None):
+            largest = max(float(np.max(np.abs(p))) for p in g.weights + g.biases if p is not None)
+            raise ValueError(
+                f"lr: the step overflowed float64: |lr * dE/dw| is too large (lr = {lr:.3g}, largest |dE/dw| = "
+                f"{largest:.3g}) and a new parameter reached inf; expected a smaller lr"
+            )
         return self.replace(new_w, new_b)
 
 
@@ -381,16 +544,55 @@ class Network:
 # ---------------------------------------------------------------------------
 
 
-def _check_index(net, index, name):
+def _check_weight_index(net, index, name):
+    """(layer, row, col) of a weight of net, each a non-negative int in range."""
     try:
-        layer, row, col = (int(i) for i in index)
-        shape = net.weights[layer].shape
-        if layer < 0 or not (0 <= row < shape[0] and 0 <= col < shape[1]):
-            raise IndexError
-    except (TypeError, ValueError, IndexError):
-        message = f"{name}: expected a weight index (layer, row, col) inside the network, got {index!r}"
-        raise ValueError(message) from None
+        layer, row, col = index
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected a weight index (layer, row, col), got {_short(index)}") from None
+    layer, row, col = (_as_index(i, name, what) for i, what in zip((layer, row, col), ("layer", "row", "col")))
+    if layer >= len(net.weights):
+        raise ValueError(f"{name}: layer {layer} is outside the network (layers 0 to {len(net.weights) - 1})")
+    shape = net.weights[layer].shape
+    if row >= shape[0] or col >= shape[1]:
+        raise ValueError(f"{name}: (row {row}, col {col}) is outside weights[{layer}], of shape {shape}")
     return layer, row, col
+
+
+def _as_grid_values(values, name):
+    array = _as_finite_array(values, name)
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(f"{name}: expected a non-empty 1-D array of weight values, got shape {array.shape}")
+    return array
+
+
+#: cost_surface refuses a grid whose broadcast pass would need more memory than this (bytes).
+SURFACE_MEMORY_LIMIT = 2**30
+
+
+def _surface_bytes(net, batch, n_points, layers):
+    """About the peak memory of cost_surface's broadcast pass over n_points, in bytes (float64).
+
+    Per grid point: one copy of each weight matrix in ``layers`` (the layers holding a moved weight),
+    and for the widest layer from the first moved one on (earlier layers run once, not per point) a,
+    the previous z and the activation's temporaries (sigmoid keeps |a|, e^-|a| and two quotients alive
+    at once): six arrays of batch x width. Plus the meshgrid and the result.
+    """
+    copies = sum(net.weights[l].size for l in layers)
+    widest = max(net.layer_sizes[min(layers) + 1:])
+    return 8 * n_points * (copies + 6 * batch * widest + 4)
+
+
+def _check_surface_memory(net, batch, n_first, n_second, layers):
+    needed = _surface_bytes(net, batch, n_first * n_second, layers)
+    if needed > SURFACE_MEMORY_LIMIT:
+        name = "second_values" if n_second > n_first else "first_values"  # the longer axis is the one to cut
+        small = _surface_bytes(net, batch, 61 * 61, layers)
+        raise ValueError(
+            f"{name}: a {n_first} x {n_second} grid over a batch of {batch} would need about {needed / 2**30:.1f} GiB "
+            f"of memory (the limit is {SURFACE_MEMORY_LIMIT / 2**30:.0f} GiB); use fewer grid points "
+            f"(a 61 x 61 grid needs {small / 2**20:.2f} MiB)"
+        )
 
 
 def cost_surface(net, x, y, first, second, first_values, second_values):
@@ -400,30 +602,41 @@ def cost_surface(net, x, y, first, second, first_values, second_values):
     array of shape ``(len(second_values), len(first_values))`` (rows follow the
     second weight), ready for ``contourf(first_values, second_values, E)``.
     The whole grid goes through one broadcast forward pass: no loop over points.
+    A grid that would need more than ``SURFACE_MEMORY_LIMIT`` bytes is refused.
     """
-    first = _check_index(net, first, "first")
-    second = _check_index(net, second, "second")
+    first = _check_weight_index(net, first, "first")
+    second = _check_weight_index(net, second, "second")
     if first == second:
         raise ValueError("second: expected a different weight from first")
-    u = _as_finite_array(first_values, "first_values").ravel()
-    v = _as_finite_array(second_values, "second_values").ravel()
+    u = _as_grid_values(first_values, "first_values")
+    v = _as_grid_values(second_values, "second_values")
     x2, single = net._check_x(x)
     y2 = net._check_y(y, x2.shape[0], single)
+    moved = sorted({first[0], second[0]})
+    _check_surface_memory(net, x2.shape[0], u.size, v.size, moved)
 
     grid_u, grid_v = np.meshgrid(u, v)  # (len(v), len(u))
     n_points = grid_u.size
-    stacked = [np.broadcast_to(w, (n_points,) + w.shape).copy() for w in net.weights]
-    stacked[first[0]][:, first[1], first[2]] = grid_u.ravel()
-    stacked[second[0]][:, second[1], second[2]] = grid_v.ravel()
+    weights = list(net.weights)  # only a layer holding a moved weight needs a copy per grid point
+    for l in moved:
+        weights[l] = np.broadcast_to(weights[l], (n_points,) + weights[l].shape).copy()
+    weights[first[0]][:, first[1], first[2]] = grid_u.ravel()
+    weights[second[0]][:, second[1], second[2]] = grid_v.ravel()
 
-    z = x2  # (batch, n_in), broadcast against (points, n_out, n_in)
-    for w, b, name in zip(stacked, net.biases, net.activations):
-        a = np.matmul(z, np.swapaxes(w, -1, -2))  # (points, batch, n_out)
-        if b is not None:
-            a = a + b
-        z = ACTIVATIONS[name][0](a)
-    per_example = net._cost_per_example(a, y2)  # (points, batch)
-    return per_example.mean(axis=-1).reshape(grid_u.shape)
+    suspects = {"first_values": (u,), "second_values": (v,), "net": net.weights + net.biases, "x": (x2,), "y": (y2,)}
+    z = x2  # (batch, n_in), broadcast against (points, n_out, n_in) from the first moved layer on
+    with np.errstate(all="ignore"):  # an overflow is named below, not warned about
+        for l, (w, b, name) in enumerate(zip(weights, net.biases, net.activations)):
+            a = np.matmul(z, np.swapaxes(w, -1, -2))  # (points, batch, n_out)
+            if b is not None:
+                a = a + b
+            if not np.all(np.isfinite(a)):
+                raise _overflow("forward pass", f"|a[{l}]| at some grid points", suspects)
+            z = ACTIVATIONS[name][0](a)
+        surface = net._cost_per_example(a, y2).mean(axis=-1).reshape(grid_u.shape)  # (points, batch) -> grid
+    if not np.all(np.isfinite(surface)):
+        raise _overflow("cost", "E at some grid points", suspects)
+    return surface
 
 
 # ---------------------------------------------------------------------------
@@ -462,17 +675,25 @@ def parameter_names(net, numbering="by_sender"):
 
 
 def _check_where(net, where):
+    """(kind, layer, row, col) of a parameter of net, as parameter_names gives it."""
     try:
         kind, layer, row, col = where
-        if kind == "weight":
-            net.weights[layer][row, col]
-        elif kind == "bias" and net.biases[layer] is not None:
-            net.biases[layer][row]
-        else:
-            raise LookupError
-    except (TypeError, ValueError, LookupError):
-        raise ValueError(f"where: expected an entry of parameter_names(net) for this network, got {where!r}") from None
-    return kind, layer, row, col
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"where: expected an entry of parameter_names(net), (kind, layer, row, col), got {_short(where)}"
+        ) from None
+    if isinstance(kind, str) and kind == "weight":
+        return ("weight", *_check_weight_index(net, (layer, row, col), "where"))
+    if not (isinstance(kind, str) and kind == "bias"):
+        raise ValueError(f"where: expected the kind 'weight' or 'bias', got {_short(kind)}")
+    layer, row = _as_index(layer, "where", "layer"), _as_index(row, "where", "row")
+    if col is not None:
+        raise ValueError(f"where: a bias has no column; expected ('bias', layer, row, None), got {_short(where)}")
+    if layer >= len(net.biases) or net.biases[layer] is None:
+        raise ValueError(f"where: layer {layer} of this network has no bias (see parameter_names(net))")
+    if row >= net.biases[layer].shape[0]:
+        raise ValueError(f"where: row {row} is outside biases[{layer}], of length {net.biases[layer].shape[0]}")
+    return "bias", layer, row, None
 
 
 def get_parameter(net, where):
@@ -484,6 +705,7 @@ def get_parameter(net, where):
 def set_parameter(net, where, value):
     """A new Network with one parameter (``where`` as in ``parameter_names``) set to value."""
     kind, layer, row, col = _check_where(net, where)
+    value = _as_real_number(value, "value")
     if kind == "weight":
         weights = [w.copy() for w in net.weights]
         weights[layer][row, col] = value

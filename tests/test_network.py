@@ -6,7 +6,11 @@ rounded values are asserted only as anchors a reader can recognise.
 """
 
 import math
+import re
+import tracemalloc
 import warnings
+from decimal import Decimal
+from fractions import Fraction
 
 import autograd
 import autograd.numpy as anp
@@ -231,6 +235,17 @@ BAD_DATA = {
     "y below 0": (np.ones((2, 2)), [[0.5], [-0.1]], "cross_entropy", r"^y:.*\[0, 1\]"),
     "y NaN": ([0.0, 1.0], [NAN], "mse", r"^y:"),
     "y inf": ([0.0, 1.0], [-INF], "mse", r"^y:"),
+    "x None": (None, [1.0], "mse", r"^x: expected a number, got None"),
+    "x None inside": ([None, 1.0], [1.0], "mse", r"^x: expected a number, got None"),
+    "x numeric strings": (["0", "1"], [1.0], "mse", r"^x:.*string"),
+    "x booleans": ([True, False], [1.0], "mse", r"^x: a boolean is not a number"),
+    "x boolean among floats": ([True, 1.0], [1.0], "mse", r"^x: a boolean is not a number"),
+    "x complex": ([5j, 1.0], [1.0], "mse", r"^x:.*real numbers"),
+    "x huge int": ([10**400, 1], [1.0], "mse", r"^x:.*too large for float64"),
+    "y None": ([0.0, 1.0], None, "mse", r"^y: expected a number, got None"),
+    "y boolean": ([0.0, 1.0], [True], "cross_entropy", r"^y: a boolean is not a number"),
+    "y complex": ([0.0, 1.0], np.array([1j]), "mse", r"^y:.*real numbers"),
+    "y huge int": ([0.0, 1.0], [-(10**400)], "mse", r"^y:.*too large for float64"),
 }
 
 
@@ -415,3 +430,360 @@ def test_a_missing_bias_or_weight_is_a_clear_error():
     with pytest.raises(ValueError, match="^where:"):
         set_parameter(net, ("weight", 1, 1, 0), 0.5)
     assert get_parameter(set_parameter(net, ("weight", 1, 0, 1), 0.25), ("weight", 1, 0, 1)) == 0.25
+
+
+# ---------------------------------------------------------------------------
+# What counts as a number: the same rule for weights, biases, x, y, lr and values
+# ---------------------------------------------------------------------------
+
+
+def _office():
+    return office_hours_example()[0]
+
+
+def _surface(first_values=(0.0, 1.0), second_values=(0.0, 1.0), first=(1, 0, 0), second=(1, 0, 1)):
+    net, x, y, _ = office_hours_example()
+    return cost_surface(net, x, y, first, second, first_values, second_values)
+
+
+W5 = ("weight", 1, 0, 0)
+HUGE = 10**400  # an exact int; float(HUGE) overflows
+
+# every place a number enters: (call with the bad number in it, the argument it must be blamed on)
+PLACES = {
+    "a weight": (lambda v: Network([[[v, 0.5]], [[1.0]]]), r"weights\[0\]"),
+    "a bias": (lambda v: Network([[[1.0]]], [[v]]), r"biases\[0\]"),
+    "x": (lambda v: _office().forward([v, 1.0]), "x"),
+    "y": (lambda v: Network([[[1.0]]], None, "linear", "mse").cost([1.0], [v]), "y"),
+    "lr": (lambda v: _office().step([0.0, 1.0], [1.0], v), "lr"),
+    "value": (lambda v: set_parameter(_office(), W5, v), "value"),
+    "first_values": (lambda v: _surface(first_values=[0.0, v]), "first_values"),
+    "second_values": (lambda v: _surface(second_values=np.array([v, 0.5], dtype=object)), "second_values"),
+}
+BAD_NUMBERS = {
+    "None": (None, r"expected a number, got None"),
+    "bool": (True, r"a boolean is not a number here"),
+    "numpy bool": (np.bool_(False), r"a boolean is not a number here"),
+    "numeric string": ("0.5", r"string"),
+    "text": ("abc", r"string"),
+    "complex": (5j, r"expected real numbers"),
+    "numpy complex": (np.complex128(1 + 0j), r"expected real numbers"),
+    "huge int": (HUGE, r"too large for float64"),
+    "huge Fraction": (Fraction(HUGE, 3), r"too large for float64"),
+    "huge Decimal": (Decimal("1e400"), r"too large for float64"),
+    "NaN": (NAN, r"NaN"),
+    "inf": (-INF, r"inf"),
+}
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("bad, reason", BAD_NUMBERS.values(), ids=BAD_NUMBERS.keys())
+@pytest.mark.parametrize("call, argument", PLACES.values(), ids=PLACES.keys())
+def test_every_bad_number_is_named_with_its_reason(call, argument, bad, reason):
+    """None, booleans, strings, complex numbers, NaN/inf and ints beyond float64 are refused alike everywhere."""
+    with pytest.raises(ValueError, match=rf"^{argument}:.*{reason}") as caught:
+        call(bad)
+    if bad is None:
+        assert "NaN" not in str(caught.value)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("bad, match", [
+    ("0 1", r"^x:.*string"),
+    (None, r"^x: expected a number, got None"),
+    (True, r"^x: a boolean is not a number here"),
+    (np.array([True, False]), r"^x: a boolean is not a number here"),
+    (np.array(["0", "1"]), r"^x:.*string"),
+    (np.array([5j, 1.0]), r"^x:.*expected real numbers"),
+    (np.array([HUGE, 1], dtype=object), r"^x:.*too large for float64"),
+    (np.array([None, 1.0], dtype=object), r"^x: expected a number, got None"),
+    ([[0.0, 1.0], [None, 1.0]], r"^x: expected a number, got None at \[1\]\[0\]"),
+    (np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[D]"), r"^x:.*expected real numbers"),
+    ({"x1": 0.0, "x2": 1.0}, r"^x:.*expected real numbers"),
+], ids=["bare string", "bare None", "bare bool", "bool array", "string array", "complex array",
+        "object array of a huge int", "object array with None", "None deep in a batch", "dates", "a dict"])
+def test_whole_arrays_of_the_wrong_kind_are_named(bad, match):
+    """One rule for a bare value and for numpy arrays; complex is never cut to its real part (no ComplexWarning)."""
+    with pytest.raises(ValueError, match=match):
+        _office().predict(bad)
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).max <= np.finfo(float).max, reason="long double is float64 here")
+def test_a_long_double_beyond_float64_is_named():
+    big = np.longdouble(10) ** 400
+    with pytest.raises(ValueError, match=r"^x:.*too large for float64"):
+        _office().predict(np.array([big, 1], dtype=np.longdouble))
+    with pytest.raises(ValueError, match=r"^lr:.*too large for float64"):
+        _office().step([0.0, 1.0], [1.0], big)
+
+
+GOOD_NUMBERS = {
+    "int": (1, 1.0),
+    "float": (0.25, 0.25),
+    "Fraction": (Fraction(1, 4), 0.25),
+    "Decimal": (Decimal("0.25"), 0.25),
+    "numpy float32": (np.float32(0.25), 0.25),
+    "numpy int64": (np.int64(2), 2.0),
+    "largest float": (1.7e308, 1.7e308),
+    "int just inside float64": (2**1023, float(2**1023)),
+}
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("good, as_float", GOOD_NUMBERS.values(), ids=GOOD_NUMBERS.keys())
+def test_ordinary_exact_and_numpy_numbers_are_accepted_as_values(good, as_float):
+    net = _office()
+    assert get_parameter(set_parameter(net, W5, good), W5) == as_float
+    assert Network([[[good]]], None, "linear", "mse") == Network([[[as_float]]], None, "linear", "mse")
+    assert np.array_equal(net.predict([good, 0.0]), net.predict([as_float, 0.0])) or as_float > 1e300
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("lr", [Fraction(1, 5), Decimal("0.2"), np.float64(0.2), 0.2], ids=["Fraction", "Decimal",
+                                                                                           "numpy", "float"])
+def test_exact_learning_rates_step_like_their_float(lr):
+    net, x, y, _ = office_hours_example()
+    assert net.step(x, y, lr) == net.step(x, y, 0.2)
+
+
+def test_exact_numbers_inside_arrays_are_accepted():
+    net, x, y, _ = office_hours_example()
+    assert net.cost([Fraction(0), Decimal(1)], [Fraction(1)]) == net.cost(x, y)
+    assert Network([[[Fraction(1, 2)]]], [[Decimal("0.5")]]) == Network([[[0.5]]], [[0.5]])
+    np.testing.assert_array_equal(_surface(first_values=[Fraction(1, 2), 1]), _surface(first_values=[0.5, 1.0]))
+
+
+# ---------------------------------------------------------------------------
+# Indices: non-negative ints only, in range
+# ---------------------------------------------------------------------------
+
+BAD_SURFACE_INDICES = {
+    "float entries are not truncated": ((0.9, 0, 1.7), r"^first:.*layer.*non-negative int.*0\.9"),
+    "a float that is a whole number": ((1.0, 0, 0), r"^first:.*non-negative int"),
+    "a boolean layer": ((True, 0, 1), r"^first: a boolean is not an index"),
+    "a boolean column": ((1, 0, False), r"^first: a boolean is not an index"),
+    "a string layer": (("1", 0, 1), r"^first:.*non-negative int"),
+    "a negative column": ((1, 0, -1), r"^first:.*non-negative"),
+    "a layer outside the network": ((2, 0, 0), r"^first:.*layer 2"),
+    "a row outside the layer": ((1, 1, 0), r"^first:.*outside weights\[1\]"),
+    "not three entries": ((1, 0), r"^first:"),
+    "None": (None, r"^first:"),
+}
+
+
+@pytest.mark.parametrize("first, match", BAD_SURFACE_INDICES.values(), ids=BAD_SURFACE_INDICES.keys())
+def test_cost_surface_indices_are_non_negative_ints_in_range(first, match):
+    with pytest.raises(ValueError, match=match):
+        _surface(first=first)
+
+
+def test_cost_surface_accepts_numpy_integer_indices():
+    np.testing.assert_array_equal(_surface(first=np.array([1, 0, 0])), _surface(first=(1, 0, 0)))
+
+
+@pytest.mark.parametrize("first_values, second_values, match", [
+    ([], [0.0, 1.0], r"^first_values:.*non-empty 1-D"),
+    ([0.0, 1.0], np.zeros(0), r"^second_values:.*non-empty 1-D"),
+    (np.zeros((2, 2)), [0.0, 1.0], r"^first_values:.*non-empty 1-D.*\(2, 2\)"),
+    (0.5, [0.0, 1.0], r"^first_values:.*non-empty 1-D"),
+    ([0.0, 1.0], [[0.0], [1.0]], r"^second_values:.*non-empty 1-D"),
+])
+def test_cost_surface_values_are_non_empty_1d(first_values, second_values, match):
+    with pytest.raises(ValueError, match=match):
+        _surface(first_values, second_values)
+
+
+BAD_WHERE = {
+    "negative layer": (("weight", -1, 0, 0), r"^where:.*non-negative"),
+    "boolean layer": (("weight", True, 0, 0), r"^where: a boolean is not an index"),
+    "negative row": (("weight", 0, -1, 0), r"^where:.*non-negative"),
+    "boolean column": (("weight", 0, 0, False), r"^where: a boolean is not an index"),
+    "float column": (("weight", 0, 0, 1.0), r"^where:.*non-negative int"),
+    "negative bias row": (("bias", 1, -1, None), r"^where:.*non-negative"),
+    "boolean bias layer": (("bias", True, 0, None), r"^where: a boolean is not an index"),
+    "a bias has no column": (("bias", 1, 0, 0), r"^where:.*None"),
+    "unknown kind": (("weights", 0, 0, 0), r"^where:.*'weight' or 'bias'"),
+    "too short": (("weight", 0, 0), r"^where:.*parameter_names"),
+    "a name, not an entry": ("w1", r"^where:.*parameter_names"),
+    "layer outside": (("weight", 3, 0, 0), r"^where:.*layer 3"),
+}
+
+
+@pytest.mark.parametrize("where, match", BAD_WHERE.values(), ids=BAD_WHERE.keys())
+def test_get_and_set_parameter_indices_are_non_negative_ints(where, match):
+    net = two_two_two_example()[0]
+    with pytest.raises(ValueError, match=match):
+        get_parameter(net, where)
+    with pytest.raises(ValueError, match=match):
+        set_parameter(net, where, 0.5)
+
+
+def test_parameter_indices_may_be_numpy_ints():
+    net = two_two_two_example()[0]
+    where = ("weight", np.int64(1), np.int32(0), np.uint8(1))
+    assert get_parameter(set_parameter(net, where, 0.75), ("weight", 1, 0, 1)) == 0.75
+    assert get_parameter(set_parameter(net, ("bias", np.int64(0), 1, None), -2), ("bias", 0, 1, None)) == -2.0
+
+
+@pytest.mark.parametrize("value", ["abc", [0.5], np.array([0.5]), NAN, INF, None],
+                         ids=["text", "list", "array", "NaN", "inf", "None"])
+def test_set_parameter_names_a_bad_value(value):
+    with pytest.raises(ValueError, match=r"^value:"):
+        set_parameter(_office(), W5, value)
+
+
+# ---------------------------------------------------------------------------
+# Overflow: named, never a RuntimeWarning or a silent NaN/inf
+# ---------------------------------------------------------------------------
+
+
+def _linear(weight, x=1.0, y=0.0):
+    return Network([[[weight]]], None, "linear", "mse"), [x], [y]
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_step_that_overflows_blames_lr():
+    net, x, y = _linear(1.0, x=10.0)  # dE/dw = (w x - y) x = 100
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"^lr:.*step overflowed.*smaller lr") as caught:
+            net.step(x, y, 1e308)
+        assert "|lr * dE/dw|" in str(caught.value)
+        assert np.isfinite(get_parameter(net.step(x, y, 1e300), ("weight", 0, 0, 0)))  # -1e302: large, not inf
+
+
+def _wide_sigmoid_output():
+    """1 input, 1 relu hidden unit, 2 sigmoid outputs whose weights are 1e308: each a_out is finite,
+    but their sum over the output units (the cost) and over the outputs (the hidden delta) is not."""
+    return Network([[[1.0]], [[1e308], [1e308]]], None, ("relu", "sigmoid"))
+
+
+def _everything(value):
+    return Network([np.full((2, 2), value), np.full((1, 2), value)], None, "sigmoid", "cross_entropy")
+
+
+OVERFLOWS = {
+    "forward, linear/mse at 1e160": (
+        lambda: Network([np.full((2, 2), 1e160), np.full((1, 2), 1e160)], None, "linear", "mse"),
+        [0.0, 1.0], [1.0], ("forward", "cost", "gradients", "step"), r"^weights: the forward pass overflowed float64"),
+    "forward, office hours at 1e160 with a huge input": (
+        lambda: _everything(1e160), [1e200, 1.0], [1.0], ("forward", "cost", "gradients", "step"),
+        r"^x: the forward pass overflowed float64 \(\|a\[0\]\| reached inf"),
+    "cost: softplus summed over two outputs": (
+        _wide_sigmoid_output, [1.0], [0.0, 0.0], ("cost",), r"^weights: the cost overflowed float64"),
+    "backward: delta summed over two outputs": (
+        _wide_sigmoid_output, [1.0], [0.0, 0.0], ("gradients", "step"),
+        r"^weights: the backward pass overflowed float64 \(\|dE/da\[0\]\|"),
+    "backward: dE/dW = delta x": (
+        lambda: _linear(1e-290)[0], [1e300], [0.0], ("gradients", "step"),
+        r"^x: the backward pass overflowed float64 \(\|dE/dW\[0\]\|"),
+    "cost: mse of a huge target": (
+        lambda: _linear(1.0)[0], [1.0], [-1.5e154 * 2], ("cost",), r"^y: the cost overflowed float64"),
+}
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("make, x, y, methods, match", OVERFLOWS.values(), ids=OVERFLOWS.keys())
+def test_overflow_is_named_and_silent(make, x, y, methods, match):
+    net = make()
+    calls = {"forward": lambda: net.forward(x), "cost": lambda: net.cost(x, y),
+             "gradients": lambda: net.gradients(x, y), "step": lambda: net.step(x, y, 0.1)}
+    for method in methods:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a RuntimeWarning would fail here instead of the ValueError below
+            with pytest.raises(ValueError, match=match):
+                calls[method]()
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_surface_that_overflows_blames_the_larger_values():
+    net, x, y = _linear(1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"^second_values: the .* overflowed float64"):
+            cost_surface(Network([[[1.0, 1.0]]], None, "linear", "mse"), [1.0, 1.0], [0.0], (0, 0, 0), (0, 0, 1),
+                         [1.0, 2.0], [1.0, 1e200])
+        with pytest.raises(ValueError, match=r"^first_values: the forward pass overflowed float64"):
+            cost_surface(Network([[[1.0]], [[1.0]]], None, "linear", "mse"), [1e300], [0.0], (0, 0, 0), (1, 0, 0),
+                         [1e300, 1.0], [1.0, 2.0])
+
+
+LARGE_BUT_FINITE = {
+    "office hours, every weight 50": (lambda: _everything(50.0), [0.0, 1.0], [1.0]),
+    "office hours, every weight 50, wrong target": (lambda: _everything(50.0), [1.0, 1.0], [0.0]),
+    "office hours, every weight 1e160": (lambda: _everything(1e160), [0.0, 1.0], [0.0]),
+    "one sigmoid unit, a = 1e300": (lambda: Network([[[1e300]]]), [1.0], [0.0]),
+    "one sigmoid unit, a = -1e300": (lambda: Network([[[-1e300]]]), [1.0], [0.0]),
+    "tanh hidden, a = 1e300": (lambda: Network([[[1e300]], [[2.0]]], None, ("tanh", "sigmoid")), [1.0], [1.0]),
+}
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("make, x, y", LARGE_BUT_FINITE.values(), ids=LARGE_BUT_FINITE.keys())
+def test_large_but_finite_values_stay_finite_and_silent(make, x, y):
+    """Saturation is not overflow: sigmoid and the cross-entropy cost are finite for any finite a."""
+    net = make()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trace = net.forward(x)
+        E = net.cost(x, y)
+        g = net.gradients(x, y)
+        stepped = net.step(x, y, 0.2)
+    assert np.isfinite(E) and E >= 0
+    for array in (*trace.a, *trace.z, *g.weights, *g.deltas, *stepped.weights):
+        assert np.all(np.isfinite(array))
+
+
+def test_the_cost_of_a_confidently_wrong_1e160_network_is_its_pre_activation():
+    net = _everything(1e160)
+    assert net.cost([0.0, 1.0], [0.0]) == 2e160  # a3 = 1e160 z1 + 1e160 z2 with z = 1: E = softplus(a3) = a3
+    assert net.cost([0.0, 1.0], [1.0]) == 0.0
+
+
+# ---------------------------------------------------------------------------
+# The cost surface's memory guard
+# ---------------------------------------------------------------------------
+
+
+def _mib_needed_by_61_by_61(message):
+    return float(re.search(r"a 61 x 61 grid needs ([0-9.]+) MiB", message).group(1))
+
+
+def test_a_huge_surface_grid_is_refused_with_real_figures():
+    net, x, y, _ = office_hours_example()
+    with pytest.raises(ValueError, match=r"^first_values: .*would need about [0-9.]+ GiB") as caught:
+        cost_surface(net, x, y, (1, 0, 0), (1, 0, 1), np.zeros(30_000), np.zeros(30_000))
+    message = str(caught.value)
+    gib = float(re.search(r"about ([0-9.]+) GiB", message).group(1))
+    assert 10 < gib < 200  # 9e8 points: the stacked weights alone are 9e8 * 2 * 8 bytes = 13 GiB
+    assert "fewer grid points" in message and _mib_needed_by_61_by_61(message) > 0
+    with pytest.raises(ValueError, match=r"^second_values: .*GiB"):  # the longer axis is the one to shorten
+        cost_surface(net, x, y, (1, 0, 0), (1, 0, 1), np.zeros(10), np.zeros(10**8))
+
+
+def _memory_case(sizes, activations, cost, batch):
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(size=(n_out, n_in)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    y = rng.uniform(size=(batch, sizes[-1]))
+    return Network(weights, None, activations, cost), rng.normal(size=(batch, sizes[0])), y
+
+
+@pytest.mark.parametrize("sizes, activations, cost, batch, first, second", [
+    ((3, 8, 1), "sigmoid", "cross_entropy", 50, (0, 0, 0), (1, 0, 1)),
+    ((3, 8, 1), "sigmoid", "cross_entropy", 50, (1, 0, 0), (1, 0, 1)),  # only the last layer runs per point
+    ((2, 20, 20, 3), ("relu", "tanh", "linear"), "mse", 10, (1, 0, 0), (2, 1, 1)),
+], ids=["first layer moved", "last layer moved", "three layers"])
+def test_the_memory_estimate_covers_what_the_surface_really_uses(sizes, activations, cost, batch, first, second):
+    """The figure in the message bounds the measured peak from above, and not wildly."""
+    net, x, y = _memory_case(sizes, activations, cost, batch)
+    with pytest.raises(ValueError) as caught:
+        cost_surface(net, x, y, first, second, np.zeros(10_000), np.zeros(10_000))
+    estimate = _mib_needed_by_61_by_61(str(caught.value)) * 2**20
+    values = np.linspace(-1.0, 1.0, 61)
+    tracemalloc.start()
+    try:
+        cost_surface(net, x, y, first, second, values, values)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= estimate <= 3 * peak, (peak, estimate)
