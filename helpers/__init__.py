@@ -6,7 +6,14 @@ Numerics (numpy only) are imported here; drawing (matplotlib) and widgets
 """
 
 from .examples import chain_example, office_hours_example, two_two_two_example
-from .gradcheck import max_relative_error, numerical_gradients, relative_error
+from .gradcheck import (
+    GradientCheck,
+    ParameterVerdict,
+    check_gradients,
+    max_relative_error,
+    numerical_gradients,
+    relative_error,
+)
 from .network import (
     ACTIVATIONS,
     COSTS,
@@ -23,10 +30,13 @@ from .network import (
 __all__ = [
     "ACTIVATIONS",
     "COSTS",
+    "GradientCheck",
     "Gradients",
     "Network",
+    "ParameterVerdict",
     "Trace",
     "chain_example",
+    "check_gradients",
     "cost_surface",
     "get_parameter",
     "max_relative_error",
