@@ -612,7 +612,7 @@ class NetworkView(_View):
                         ax, px + normal[0], py + normal[1], va="bottom", fontsize=s.font_size * 0.95, **common
                     )
                     self.gradient_labels[name] = self._glyph_text(
-                        ax, px - normal[0], py - normal[1], va="top", fontsize=s.font_size * 0.88, color=s.muted,
+                        ax, px - normal[0], py - normal[1], va="top", fontsize=s.font_size * 0.82, color=s.muted,
                         visible=show_gradients, **common
                     )
 

@@ -252,6 +252,9 @@ class FastCanvas(Canvas):
     def _handle_message(self, object, content, buffers):
         super()._handle_message(object, content, buffers)
         if content["type"] == "initialized":  # a browser is there: confirm the frames it got meanwhile
+            # ipympl's browser side turns "resizable" on by itself once its connection is live, and then
+            # draws a resize handle; saying our value again (after that) takes the handle away.
+            self.send_state("resizable")
             self.ledger.unannounced = self
             self.ledger.announce()
 

@@ -354,6 +354,14 @@ def assert_explorer_fits(page, path: str, screen: dict, screenshot):
         f"{scroller['width']:.0f} x {scroller['height']:.0f} px at {screen['width']}x{screen['height']}"
     )
     assert not outside, f"{path}: parts of the explorer off screen at {screen}:\n" + "\n".join(outside)
+    # ipympl paints its resize handle (a grey corner) on the top canvas of each figure: none may show
+    handles = scope.locator(lab_page.FIGURE).evaluate_all(
+        """figures => figures.map(figure => {
+            const top = figure.querySelectorAll('.jupyter-matplotlib-canvas-div canvas')[1];
+            return top.getContext('2d').getImageData(top.width - 6, top.height - 6, 1, 1).data[3];
+        })"""
+    )
+    assert handles and not any(handles), f"{path}: a resize handle shows in the corner of a view ({handles})"
     controls = scope.locator(lab_page.SLIDER).first.bounding_box()
     first_view = scope.locator(lab_page.FIGURE).first.bounding_box()
     assert controls["x"] + controls["width"] <= first_view["x"] + 1, f"{path}: the controls are not beside the views"
