@@ -498,10 +498,13 @@ def test_every_bad_number_is_named_with_its_reason(call, argument, bad, reason):
     (np.array([HUGE, 1], dtype=object), r"^x:.*too large for float64"),
     (np.array([None, 1.0], dtype=object), r"^x: expected a number, got None"),
     ([[0.0, 1.0], [None, 1.0]], r"^x: expected a number, got None at \[1\]\[0\]"),
+    ([[0.0, 1.0], [1, HUGE]], r"^x: .* at \[1\]\[1\] is too large for float64"),
+    ([[0.0, 1.0], [True, 0.0]], r"^x: a boolean is not a number here, got True at \[1\]\[0\]"),
     (np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[D]"), r"^x:.*expected real numbers"),
     ({"x1": 0.0, "x2": 1.0}, r"^x:.*expected real numbers"),
 ], ids=["bare string", "bare None", "bare bool", "bool array", "string array", "complex array",
-        "object array of a huge int", "object array with None", "None deep in a batch", "dates", "a dict"])
+        "object array of a huge int", "object array with None", "None deep in a batch", "a huge int deep in a batch",
+        "a bool deep in a batch", "dates", "a dict"])
 def test_whole_arrays_of_the_wrong_kind_are_named(bad, match):
     """One rule for a bare value and for numpy arrays; complex is never cut to its real part (no ComplexWarning)."""
     with pytest.raises(ValueError, match=match):
