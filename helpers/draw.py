@@ -63,6 +63,8 @@ def fmt(value, digits=3, sign=False):
         return "NaN"
     if math.isinf(value):
         return (("+" if sign else "") + "inf") if value > 0 else MINUS + "inf"
+    if abs(value) >= 1e5:  # hundreds of digits help nobody: 7.429e+155
+        return (f"{value:+.{digits}e}" if sign else f"{value:.{digits}e}").replace("-", MINUS)
     text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
     if float(text.replace("+", "")) == 0:  # never show -0.000
         text = text.replace("-", "+" if sign else "")
@@ -657,7 +659,7 @@ class NetworkView(_View):
         if col == row or n_in == 1 or n_out == 1:
             return 0.5
         if n_in == 2 and n_out == 2:  # the two diagonals cross mid-way: one label near each end
-            return 0.25 if row > col else 0.75
+            return 0.25  # both near their sender: one label high, one low, never at the crossing
         return 0.3 + 0.4 * col / (n_in - 1)
 
     def edge_width(self, weight):
