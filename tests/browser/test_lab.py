@@ -139,7 +139,7 @@ def explorer_scope(page):
 
 def readout(page, name: str, scope):
     """The explorer's own readout beside a slider (the exact value, rounded as in the views)."""
-    row = scope.locator(".widget-hbox").filter(has=lab_page.slider(page, name, scope)).last
+    row = scope.locator(".widget-hbox").filter(has=lab_page.slider(page, name)).last  # has= is relative
     return row.locator(".widget-html-content").first
 
 
@@ -182,7 +182,11 @@ def test_explorer_weight_slider_by_keyboard(notebook_pages, path):
         f"{path}: moving {name} shows errors:\n{readable_errors(notebook.errors_shown())}"
     )
     assert changed > 0, f"{path}: the network diagram did not change after moving {name} by keyboard"
-    readout_after = readout(page, name, scope).text_content()
+    # the readout is the kernel's answer, sent after the views' frames: wait for it to change
+    readout_box = readout(page, name, scope)
+    page.wait_for_function("([element, before]) => element.textContent !== before",
+                           arg=[readout_box.element_handle(), readout_before])
+    readout_after = readout_box.text_content()
     assert lab_page.readout_number(readout_after) > lab_page.readout_number(readout_before), (
         f"{path}: the {name} readout shows {readout_after} after moving up from {readout_before}"
     )
@@ -236,29 +240,24 @@ def test_explorer_take_a_step_moves_weights_downhill(notebook_pages, path):
     if not scope.get_by_role("button", name="take a step").count():
         pytest.skip(f"{path}: this lesson's explorer has no step (steps are taught in lesson 03)")
     before = shown_sliders(page, scope)
-    changes = expected_step(before)
+    exact = {name: lab_page.readout_number(readout(page, name, scope).text_content()) for name in before
+             if PARAMETER_NAME.match(name)}
+    changes = expected_step({**before, **{name: {"value": value} for name, value in exact.items()}})
     canvas = network_canvas(scope)
     pixels_before = lab_page.canvas_bitmap(canvas)
 
     scope.get_by_role("button", name="take a step").click()
 
-    handles = [lab_page.slider(page, name, scope).locator(lab_page.SLIDER_HANDLE) for name in changes]
-    moving = [(handle, before[name]["value"]) for handle, name in zip(handles, changes)
-              if abs(changes[name]) > before[name]["step"]]  # fmt: skip
-    assert moving, f"{path}: no weight would move by more than a slider step: {changes}"
-    handle, old = moving[0]
-    page.wait_for_function(
-        f"([handle, old]) => Math.abs(({lab_page.SLIDER_VALUE_JS})(handle) - old) > 1e-12",
-        arg=[handle.element_handle(), old],
-    )
-    after = shown_sliders(page, scope)
+    # The readouts show the exact values (3 decimals); the sliders only their 0.1 grid.
+    mover = max(changes, key=lambda name: abs(changes[name]))
+    assert abs(changes[mover]) > 0.002, f"{path}: no weight would visibly move: {changes}"
+    box = readout(page, mover, scope)
+    page.wait_for_function("([element, before]) => element.textContent !== before",
+                           arg=[box.element_handle(), f"{exact[mover]:.3f}".replace("-", "\u2212")])
     report = []
     for name, change in changes.items():
-        moved = after[name]["value"] - before[name]["value"]
-        # A slider shows its value rounded to its step, so compare to within one step.
-        step = before[name]["step"]
-        wrong_way = abs(change) > step and np.sign(moved) != np.sign(change)
-        if wrong_way or abs(moved - change) > step + 1e-9:
+        moved = lab_page.readout_number(readout(page, name, scope).text_content()) - exact[name]
+        if abs(moved - change) > 0.0011:  # both readouts rounded to 3 decimals
             report.append(f"{name}: moved {moved:+.4f}, -lr*dE/dw = {change:+.4f}")
     changed = lab_page.wait_for_new_pixels(canvas, pixels_before)
     logged = notebook.new_log_console_errors()
