@@ -433,6 +433,7 @@ class _HighPrecisionNetwork:
             # base forward pass of every example: inputs[l][n] and a[l][n], lists of mpf
             self.inputs = [[] for _ in net.weights]
             self.a = [[] for _ in net.weights]
+            self._reach = {}
             for row in self.x:
                 z = row
                 for l in range(len(net.weights)):
@@ -475,6 +476,39 @@ class _HighPrecisionNetwork:
             a[row] += step if kind == "bias" else step * self.inputs[layer][n][col]
             total += self._example_cost(n, layer, a)
         return total / len(self.x)
+
+    def reaches_cost(self, where):
+        """False when the parameter cannot move the cost at all, so its gradient is exactly 0.
+
+        A structural fact read off the exact forward pass, not a derivative: the parameter's
+        input is exactly 0 in every example (x_i = 0, a relu at rest, tanh(0)), or every path
+        from its neuron to the cost passes a relu at rest (a < 0: locally constant) or a
+        weight that is exactly 0.
+        """
+        kind, layer, row, col = where
+        return any(
+            (kind == "bias" or self.inputs[layer][n][col] != 0) and self._reaches(layer, n, row)
+            for n in range(len(self.x))
+        )
+
+    def _moves(self, l, n, j):
+        """Whether neuron j of layer l passes a small change of its pre-activation on (relu at rest does not)."""
+        if l == len(self.weights) - 1 and self.net.cost_name == "cross_entropy":
+            return True  # the cost reads the output pre-activation itself
+        return self.net.activations[l] != "relu" or self.a[l][n][j] > 0
+
+    def _reaches(self, l, n, j):
+        key = (l, n, j)
+        if key not in self._reach:
+            last = len(self.weights) - 1
+            self._reach[key] = self._moves(l, n, j) and (
+                l == last
+                or any(
+                    self.weights[l + 1][k][j] != 0 and self._reaches(l + 1, n, k)
+                    for k in range(len(self.weights[l + 1]))
+                )
+            )
+        return self._reach[key]
 
     def derivative(self, where):
         """(E(p + h) - E(p - h)) / 2h as an mpf."""
@@ -778,10 +812,11 @@ def _decide_in_high_precision(net, x2, y2, undecided, rtol):
     """Verdicts from mpmath central differences: 50 digits, and twice as many while they cannot decide.
 
     Each precision's error bound is computed in mpmath (it is far below float64's range at
-    hundreds of digits). A difference that is exactly 0 at two precisions in a row means a
-    gradient that is exactly 0 (its input or a downstream slope is exactly 0): then only a
-    given value within float64 backpropagation's rounding (R, ~0 when every term is an exact 0)
-    agrees. A nonzero given value keeps climbing in precision until the reference resolves it.
+    hundreds of digits), so a tiny gradient (a sigmoid saturated at a = -200 still has an exact,
+    representable one) climbs until it is resolved. A parameter that cannot move the cost at all
+    has gradient exactly 0, which no finite precision could confirm by differences: there only a
+    given value within float64 backpropagation's rounding agrees (R is ~1e-323 when every term of
+    the gradient's sum is an exact 0, so in practice only 0 itself).
     """
     fw = _forward64(net, x2)
     linear_u = 2.0**-100  # the rounding bounds are linear in u: compute them per unit of u once
@@ -791,16 +826,28 @@ def _decide_in_high_precision(net, x2, y2, undecided, rtol):
         per_unit[layer] = _rounding_of_cost(net, fw, err_a, err_z, y2, linear_u, 0.0) / linear_u
 
     verdicts, remaining = {}, dict(undecided)
-    zero_before = set()  # names whose mpmath difference was exactly 0 at the previous precision
-    for level, digits in enumerate(_DIGITS):
+    for digits in _DIGITS:
         if not remaining:
             break
         high = _HighPrecisionNetwork(net, x2, y2, digits)
         mp = high.mp
         with mp.workdps(digits):
             h, u = high.step, mp.mpf(2) ** -mp.mp.prec
-            zero_now = set()
             for name, (where, given, rounding, _, bound64, curvature) in list(remaining.items()):
+                resolution = (
+                    f"below what float64 central differences can resolve (+- {bound64:.2g}); "
+                    f"mpmath at {digits} digits decided"
+                )
+                if not high.reaches_cost(where):
+                    decision = "agree" if abs(given) <= rounding else "differ"
+                    same = "exactly 0" if given == 0 else f"within float64 backprop's rounding {rounding:.2g}"
+                    note = "exactly 0: the parameter cannot move the cost (zero input, relu at rest or zero weights)"
+                    verdicts[name] = ParameterVerdict(
+                        name, where, given, 0.0, 0.0 if given == 0 else 1.0, decision, "mpmath", 0.0, rounding,
+                        f"{note}; the given value is {same}" if decision == "agree" else note,
+                    )
+                    del remaining[name]
+                    continue
                 derivative = high.derivative(where)
                 cost_rounding = mp.mpf(per_unit[where[1]]) * u
                 if math.isfinite(curvature):
@@ -811,29 +858,16 @@ def _decide_in_high_precision(net, x2, y2, undecided, rtol):
                 bound = _SAFETY * (cost_rounding / h + curvature * h**2)
                 given_mp = mp.mpf(given)
                 decision = _decide(given_mp, derivative, bound, rounding, rtol)
-                if derivative == 0:
-                    zero_now.add(name)
-                    if name in zero_before and abs(given) <= rounding:
-                        decision = "agree"
                 if decision is None:
-                    continue
+                    continue  # more digits next round
                 difference = abs(given_mp - derivative)
                 relative = 0.0 if difference == 0 else float(difference / max(abs(given_mp), abs(derivative)))
-                notes = [
-                    f"below what float64 central differences can resolve (+- {bound64:.2g}); "
-                    f"mpmath at {digits} digits decided"
-                ]
-                if decision == "agree" and derivative == 0:
-                    same = "exactly 0" if given == 0 else f"within float64 backprop's rounding {rounding:.2g}"
-                    notes.append(f"exactly 0 at {_DIGITS[level - 1]} and {digits} digits; the given value is {same}")
-                elif decision == "agree":
-                    notes.append(_agreement_note(given, derivative, rounding, rtol))
+                note = _agreement_note(given, derivative, rounding, rtol) if decision == "agree" else ""
                 verdicts[name] = ParameterVerdict(
                     name, where, given, float(derivative), relative, decision, "mpmath", float(bound), rounding,
-                    "; ".join(note for note in notes if note),
+                    f"{resolution}; {note}" if note else resolution,
                 )
                 del remaining[name]
-            zero_before = zero_now
     for name, (where, given, rounding, reference64, bound64, _) in remaining.items():
         verdicts[name] = ParameterVerdict(
             name, where, given, reference64, _relative(given, reference64), "unresolved", "mpmath", bound64, rounding,
