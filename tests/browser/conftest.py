@@ -36,7 +36,9 @@ def chromium_path():
     return found
 
 
-@pytest.fixture(scope="session")
+# Module scope: playwright's sync API keeps an asyncio loop running in this thread while it is open, and
+# later tests (and code under test) that start their own loop with asyncio.run must not find one.
+@pytest.fixture(scope="module")
 def browser(chromium_path):
     from playwright.sync_api import sync_playwright
 
