@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -191,7 +192,9 @@ def test_a_real_jupyterlab_sends_kernel_messages_without_nagle_delay(tmp_path, m
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             kernel_id = json.loads(response.read())["id"]
-        seen = asyncio.run(_kernel_and_event_sockets(server, kernel_id))
+        # A thread of its own: its asyncio loop never meets one already running here (e.g. playwright's).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            seen = pool.submit(asyncio.run, _kernel_and_event_sockets(server, kernel_id)).result(timeout=180)
         log = server.log()
     assert seen["reply"] is not None and seen["reply"]["content"]["status"] == "ok"
     # The server's end of the kernel websocket: Nagle off. Of the events websocket (stock tornado): still on,
