@@ -552,7 +552,8 @@ class Explorer:
     def _readout(self, name, digits):
         # The slider's own readout would show its value snapped to the step (0.5 for 0.509 after a step);
         # this one shows the exact value, rounded like the views.
-        self.readouts[name] = widgets.HTML(layout=widgets.Layout(width="4.2em"))
+        width = "4.2em" if self.style.name != "projector" else "6.5em"  # em of the box, not of the larger text
+        self.readouts[name] = widgets.HTML(layout=widgets.Layout(width=width))
         self._digits[name] = digits
 
     def _build_controls(self, surface_weights, weight_names):
