@@ -8,22 +8,31 @@ it is the first test of it.
 ``numerical_gradients`` is that plain recipe. ``check_gradients`` turns it into a
 verdict per parameter that can be trusted near saturation too:
 
-1. Float64 central differences at three steps h, 2h, 4h, with a bound on their error:
-   rounding of the cost (a running error analysis of the forward pass) divided by h,
-   plus truncation h^2 |E'''| / 6 with E''' estimated from the three steps.
+1. Float64 central differences at three steps h, 2h, 4h (h = 2^-17), with a bound on
+   their error: rounding of the cost (a running error analysis of the forward pass)
+   divided by h, plus truncation h^2 |E'''| / 6 with E''' estimated from the three steps.
 2. Where that bound is too wide to decide agreement at ``rtol``, the gradient is below
    what float64 central differences can resolve. With ``high_precision=True`` the
    reference is recomputed by central differences in mpmath (50 significant digits,
-   step 1e-20; twice the digits while that cannot decide, up to 800), using a forward pass and
-   cost written here for mpmath. With ``high_precision=False`` the verdict is "unresolved".
-3. A given gradient agrees when |given - exact| <= rtol * max(|given|, |exact|) + R,
-   with R the rounding error float64 backpropagation itself can make for that parameter
-   (a running error analysis of the forward and backward pass, from this network's own
-   numbers). R is not a floor: it is ~1e-16 of the terms that make up the gradient, so
-   it only matters where float64 cannot compute the gradient better (saturated sigmoid or
-   tanh, where 1 - sigma(a) keeps few correct digits); a zeroed, sign-flipped or doubled
-   gradient passes only if R is as large as the gradient, i.e. only if float64 cannot
-   compute that gradient at all (the table says so).
+   step 1e-20; twice the digits while that cannot decide, up to 800), using a forward
+   pass and cost written here for mpmath. A parameter that cannot move the cost at all
+   (its input is exactly 0, or every path passes a relu at rest or a zero weight) has a
+   gradient of exactly 0, which differences at any precision could not confirm; that is
+   read off the exact forward pass instead. With ``high_precision=False`` such
+   parameters get the verdict "unresolved".
+3. A given gradient agrees when |given - exact| <= rtol * max(|given|, |exact|) + R for
+   every exact value the reference allows, with R the rounding error that float64
+   backpropagation itself can make for that parameter (a running error analysis of the
+   forward and backward pass, from this network's own numbers). R is not a floor: it is
+   ~1e-16 of the terms that make up the gradient, and about the smallest subnormal when
+   those terms are exact zeros, so it only matters where float64 cannot compute the
+   gradient better (a saturated sigmoid or tanh, where 1 - sigma(a) keeps few correct
+   digits). A zeroed, sign-flipped or doubled gradient passes only if R is as large as
+   the gradient, i.e. only if float64 cannot compute that gradient at all; the table
+   says so where that happens.
+
+Both functions count the forward passes they need and refuse (ValueError naming ``net``,
+with the projected cost) above ``max_evaluations``, instead of running for hours.
 """
 
 from __future__ import annotations
@@ -238,13 +247,15 @@ def _forward64(net, x2):
     return _Forward(tuple(inputs), tuple(a_list), tuple(z_list), tuple(slopes))
 
 
-def _rounding_of_forward(net, fw, start, u, tiny):
+def _rounding_of_forward(net, fw, start, u, tiny, incremental=False):
     """Bounds on the rounding errors of a[l] and z[l], first order.
 
     ``start=None``: the whole forward pass from x (exact data). ``start=l``: the
     evaluations of central differences for a parameter of layer l, which reuse the
     rounded a[l] and add step * input: everything before is common to E(p + s) and
     E(p - s) and cancels in their difference; the addition rounds once.
+    ``incremental``: later layers too add only the change, a[m] + (z' - z) W^T, so
+    their rounding is one addition each rather than a whole sum of products.
     """
     err_a, err_z = [], []
     for l, (w, b, name) in enumerate(zip(net.weights, net.biases, net.activations)):
@@ -253,6 +264,8 @@ def _rounding_of_forward(net, fw, start, u, tiny):
             err = np.zeros_like(a)
         elif start is not None and l == start:
             err = u * np.abs(a) + tiny
+        elif incremental:
+            err = err_z[l - 1] @ np.abs(w).T + u * np.abs(a) + tiny
         else:
             abs_w = np.abs(w)
             err_in = err_z[l - 1] if l else np.zeros_like(z_in)
@@ -265,22 +278,24 @@ def _rounding_of_forward(net, fw, start, u, tiny):
     return err_a, err_z
 
 
-def _rounding_of_cost(net, fw, err_a, err_z, y2, u, tiny):
-    """Bound on the rounding error of the batch-mean cost, from the bounds on the last layer."""
+def _rounding_of_cost(net, fw, err_a, err_z, y2, u, tiny, incremental=False):
+    """Bound on the rounding error of each example's cost (or, ``incremental``, cost change)."""
     a, z = fw.a[-1], fw.z[-1]
-    n_out, batch = a.shape[1], a.shape[0]
+    n_out = a.shape[1]
+    if incremental:  # the unperturbed cost's rounding is common to both sides: only the perturbed terms count
+        if net.cost_name == "cross_entropy":
+            per_term = np.abs(z - y2) * err_a[-1] + 3 * u * np.abs(softplus(a))
+        else:
+            per_term = np.abs(z - y2) * err_z[-1]
+        return np.sum(per_term, axis=1) + tiny
     if net.cost_name == "cross_entropy":
         # softplus(a) - y a; its slope in a is sigma(a) - y
         terms = np.abs(softplus(a)) + np.abs(y2 * a)
         per_term = np.abs(z - y2) * err_a[-1] + (n_out + 4) * u * terms
-        per_example_cost = np.sum(softplus(a) - y2 * a, axis=1)
     else:
         r = z - y2
         per_term = np.abs(r) * (err_z[-1] + u * np.abs(r)) + (n_out + 2) * u * 0.5 * r**2
-        per_example_cost = 0.5 * np.sum(r**2, axis=1)
-    per_example = np.sum(per_term, axis=1) + tiny
-    mean_cost = abs(float(np.mean(per_example_cost)))
-    return float(np.sum(per_example) + _gamma(batch, u) * np.sum(np.abs(per_example_cost))) / batch + u * mean_cost
+    return np.sum(per_term, axis=1) + tiny
 
 
 def _backprop_rounding(net, fw, y2):
@@ -347,23 +362,32 @@ def _backprop_rounding(net, fw, y2):
 # ---------------------------------------------------------------------------
 
 
-def _costs_from_layer64(net, fw, y2, layer, a_perturbed):
-    """Batch-mean cost for each stack of perturbed pre-activations a[layer] (stack, batch, n)."""
+def _cost_changes64(net, fw, y2, layer, a_perturbed):
+    """E_n(perturbed) - E_n for each stack of perturbed pre-activations a[layer] (stack, batch, n).
+
+    The forward pass carries the change: a[m] + (z' - z) W^T, so rounding is relative to
+    the numbers that move, not to whole sums of products (the same function, evaluated
+    with less rounding noise).
+    """
     a = a_perturbed
     for l in range(layer + 1, len(net.weights)):
-        z = ACTIVATIONS[net.activations[l - 1]][0](a)
-        a = z @ net.weights[l].T
-        if net.biases[l] is not None:
-            a = a + net.biases[l]
+        moved = ACTIVATIONS[net.activations[l - 1]][0](a) - fw.z[l - 1]
+        a = fw.a[l] + moved @ net.weights[l].T
+    a_out = fw.a[-1]
     if net.cost_name == "cross_entropy":
-        per_example = np.sum(softplus(a) - y2 * a, axis=-1)
+        change = softplus(a) - softplus(a_out) - y2 * (a - a_out)
     else:
-        per_example = 0.5 * np.sum((ACTIVATIONS[net.activations[-1]][0](a) - y2) ** 2, axis=-1)
-    return per_example.mean(axis=-1)
+        moved = ACTIVATIONS[net.activations[-1]][0](a) - fw.z[-1]
+        change = moved * ((fw.z[-1] - y2) + moved / 2)  # 0.5 (r + m)^2 - 0.5 r^2
+    return np.sum(change, axis=-1)
 
 
 def _float64_differences(net, fw, y2, names):
-    """{name: (D(h), D(2h), D(4h))} by central differences, h = _STEP, from the pre-activations onward."""
+    """{name: per-example central differences, shape (3, batch), at steps h, 2h, 4h (h = _STEP)}.
+
+    The batch mean is taken of the differences, not of the costs: the same number in exact
+    arithmetic, but the rounding of a sum of costs of order 1 would swamp differences of order h.
+    """
     batch = fw.a[0].shape[0]
     signed_steps = [sign * factor * _STEP for factor in _STEPS for sign in (1.0, -1.0)]
     result = {}
@@ -382,19 +406,24 @@ def _float64_differences(net, fw, y2, names):
                 for step in signed_steps:
                     stack[k, :, row] += step * moved
                     k += 1
-            costs = _costs_from_layer64(net, fw, y2, layer, stack).reshape(len(chunk), len(_STEPS), 2)
+            costs = _cost_changes64(net, fw, y2, layer, stack).reshape(len(chunk), len(_STEPS), 2, batch)
+            steps = 2 * _STEP * np.array(_STEPS)[:, None]
             for (name, _), by_step in zip(chunk, costs):
-                result[name] = tuple(
-                    (plus - minus) / (2 * factor * _STEP) for factor, (plus, minus) in zip(_STEPS, by_step)
-                )
+                result[name] = (by_step[:, 0] - by_step[:, 1]) / steps
     return result
 
 
-def _float64_reference(differences, cost_rounding):
-    """(reference, bound on its error, bound on |E'''| / 6) from D(h), D(2h), D(4h)."""
-    h = _STEP
-    d1, d2, d4 = differences
-    rounding = [cost_rounding / (factor * h) for factor in _STEPS]  # |rounding of D(s)| <= err(E) / s
+def _float64_reference(per_example, cost_rounding, relative_terms):
+    """(reference, bound on its error, bound on |E'''| / 6) from per-example D(h), D(2h), D(4h).
+
+    ``relative_terms`` counts the operations that round the change itself (the batch mean,
+    the sums of small changes through the layers): each costs u relative to it.
+    """
+    h, u = _STEP, _UNIT_ROUNDOFF
+    d1, d2, d4 = (float(v) for v in per_example.mean(axis=1))
+    # |rounding of D(s)| <= mean err(E_n) / s, plus the rounding of the changes and of their mean
+    sum_rounding = _gamma(relative_terms, u) * np.abs(per_example).mean(axis=1)
+    rounding = [float(cost_rounding.mean()) / (factor * h) + r for factor, r in zip(_STEPS, sum_rounding)]
     # D(s) = E' + c s^2 + ..., c = E''' / 6: two pairs of steps bound c, rounding included
     c_small = (abs(d2 - d1) + rounding[0] + rounding[1]) / (3 * h**2)
     c_large = (abs(d4 - d2) + rounding[1] + rounding[2]) / (12 * h**2)
@@ -467,15 +496,26 @@ class _HighPrecisionNetwork:
         last = len(self.weights) - 1
         return self.mp.fsum((self._activation(last, v) - t) ** 2 for v, t in zip(a, y)) / 2
 
-    def cost(self, where, step):
-        """Batch-mean cost with the parameter ``where`` moved by ``step`` (an mpf)."""
+    def _example_costs(self, where, step):
+        """Each example's cost with the parameter ``where`` moved by ``step`` (an mpf)."""
         kind, layer, row, col = where
-        total = self.mp.mpf(0)
+        costs = []
         for n in range(len(self.x)):
             a = list(self.a[layer][n])
             a[row] += step if kind == "bias" else step * self.inputs[layer][n][col]
-            total += self._example_cost(n, layer, a)
-        return total / len(self.x)
+            costs.append(self._example_cost(n, layer, a))
+        return costs
+
+    def difference(self, where, step):
+        """(mean central difference at ``step``, mean of its per-example absolute values), as mpf.
+
+        The mean is taken of per-example differences, as in float64, so the rounding of a
+        sum of whole costs never enters.
+        """
+        with self.mp.workdps(self.digits):
+            up, down = self._example_costs(where, step), self._example_costs(where, -step)
+            per_example = [(plus - minus) / (2 * step) for plus, minus in zip(up, down)]
+            return self.mp.fsum(per_example) / len(per_example), self.mp.fsum(map(abs, per_example)) / len(per_example)
 
     def reaches_cost(self, where):
         """False when the parameter cannot move the cost at all, so its gradient is exactly 0.
@@ -511,10 +551,8 @@ class _HighPrecisionNetwork:
         return self._reach[key]
 
     def derivative(self, where):
-        """(E(p + h) - E(p - h)) / 2h as an mpf."""
-        with self.mp.workdps(self.digits):
-            h = self.step
-            return (self.cost(where, h) - self.cost(where, -h)) / (2 * h)
+        """(E(p + h) - E(p - h)) / 2h as an mpf, h = 10^(-2 digits / 5)."""
+        return self.difference(where, self.step)[0]
 
 
 def high_precision_gradients(net, x, y, *, digits=50, numbering="by_sender"):
@@ -772,15 +810,17 @@ def check_gradients(
         rounding_w, rounding_b = _backprop_rounding(net, fw, y2)
         cost_rounding = []
         for layer in range(len(net.weights)):
-            err_a, err_z = _rounding_of_forward(net, fw, layer, _UNIT_ROUNDOFF, _SMALLEST_SUBNORMAL)
-            cost_rounding.append(_rounding_of_cost(net, fw, err_a, err_z, y2, _UNIT_ROUNDOFF, _SMALLEST_SUBNORMAL))
+            u, tiny = _UNIT_ROUNDOFF, _SMALLEST_SUBNORMAL
+            err_a, err_z = _rounding_of_forward(net, fw, layer, u, tiny, incremental=True)
+            cost_rounding.append(_rounding_of_cost(net, fw, err_a, err_z, y2, u, tiny, incremental=True))
         differences = _float64_differences(net, fw, y2, names)
+    relative_terms = x2.shape[0] + sum(net.layer_sizes) + 4
 
     verdicts, undecided = {}, {}
     for name, where in names.items():
         given = _pick(given_w, given_b, where)
         rounding = float(_pick(rounding_w, rounding_b, where))
-        reference, bound, curvature = _float64_reference(differences[name], cost_rounding[where[1]])
+        reference, bound, curvature = _float64_reference(differences[name], cost_rounding[where[1]], relative_terms)
         if not math.isfinite(given):
             verdicts[name] = ParameterVerdict(
                 name, where, given, reference, math.inf, "differ", "float64", bound, rounding,
@@ -823,7 +863,7 @@ def _decide_in_high_precision(net, x2, y2, undecided, rtol):
     per_unit = {}
     for layer in range(len(net.weights)):
         err_a, err_z = _rounding_of_forward(net, fw, layer, linear_u, 0.0)
-        per_unit[layer] = _rounding_of_cost(net, fw, err_a, err_z, y2, linear_u, 0.0) / linear_u
+        per_unit[layer] = float(_rounding_of_cost(net, fw, err_a, err_z, y2, linear_u, 0.0).mean()) / linear_u
 
     verdicts, remaining = {}, dict(undecided)
     for digits in _DIGITS:
@@ -848,14 +888,15 @@ def _decide_in_high_precision(net, x2, y2, undecided, rtol):
                     )
                     del remaining[name]
                     continue
-                derivative = high.derivative(where)
+                derivative, spread = high.difference(where, h)
                 cost_rounding = mp.mpf(per_unit[where[1]]) * u
+                rounding_of_mean = cost_rounding / h + (len(x2) + 1) * u * spread
                 if math.isfinite(curvature):
                     curvature = mp.mpf(curvature)
                 else:  # float64 gave no usable estimate of the third derivative: take one from a second step
-                    wider = (high.cost(where, 2 * h) - high.cost(where, -2 * h)) / (4 * h)
-                    curvature = abs(wider - derivative) / (3 * h**2) + 3 * cost_rounding / (2 * h**3)
-                bound = _SAFETY * (cost_rounding / h + curvature * h**2)
+                    wider = high.difference(where, 2 * h)[0]
+                    curvature = (abs(wider - derivative) + 3 * rounding_of_mean) / (3 * h**2)
+                bound = _SAFETY * (rounding_of_mean + curvature * h**2)
                 given_mp = mp.mpf(given)
                 decision = _decide(given_mp, derivative, bound, rounding, rtol)
                 if decision is None:
