@@ -821,6 +821,9 @@ def check_gradients(
         given = _pick(given_w, given_b, where)
         rounding = float(_pick(rounding_w, rounding_b, where))
         reference, bound, curvature = _float64_reference(differences[name], cost_rounding[where[1]], relative_terms)
+        # The differences start from float64's rounded forward pass, the same one backprop uses: that shifts
+        # the reference as much as it shifts backprop's own value (mpmath starts from the exact one).
+        bound += rounding
         if not math.isfinite(given):
             verdicts[name] = ParameterVerdict(
                 name, where, given, reference, math.inf, "differ", "float64", bound, rounding,
