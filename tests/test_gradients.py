@@ -4,7 +4,8 @@ check_gradients compares every weight and bias gradient with central differences
 evaluate the cost and so share nothing with the backward pass. Float64 central differences come
 with a bound on their own error (rounding of the cost / h + truncation ~ h^2 E'''); where that
 bound cannot decide agreement at rtol = 1e-6 (saturated neurons), mpmath central differences at
-50 digits decide instead. Agreement allows the rounding error that float64 backpropagation itself
+50 digits (more while undecided) decide instead; a parameter that cannot move the cost at all is
+exactly 0, read off the exact forward pass. Agreement allows the rounding error that float64 backpropagation itself
 makes for that parameter, and nothing else: no absolute floor, so a zeroed, sign-flipped or
 doubled gradient fails wherever float64 can compute the gradient at all.
 
@@ -20,7 +21,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from helpers import (
@@ -467,10 +468,27 @@ def test_random_networks_pass_the_check_and_a_tampered_gradient_fails(make_case,
     net, x, y = make_case(**case)
     assume(_clear_of_relu_kinks(net, x))
     result = assert_backprop_passes(net, x, y, examples=[case["seed"] % case["batch"]])
+    event("mpmath decided a nonzero gradient" if any(v.decided_by == "mpmath" and v.reference for v in result)
+          else "float64 decided every nonzero gradient")
     largest = max(result, key=lambda v: abs(v.reference))
     if largest.rounding < abs(largest.reference) / 2:  # float64 backprop computes it (not all saturated away)
         wrong = check_gradients(net, x, y, tampered(net.gradients(x, y), largest.where, TAMPERINGS[how]))
         assert not wrong.ok and wrong[largest.name].verdict == "differ", wrong
+
+
+def test_saturating_random_network_is_judged_by_mpmath(make_case):
+    """Scale 2 saturates tanh: right gradients float64 cannot resolve are decided in mpmath; wrong ones fail."""
+    net, x, y = make_case(7, (3, 4, 2), ("tanh", "sigmoid"), "cross_entropy", [True, True], 4, scale=2.0)
+    result = assert_backprop_passes(net, x, y)
+    by_mpmath = [v for v in result if v.decided_by == "mpmath" and v.reference != 0]
+    assert len(by_mpmath) >= 2
+    float64_only = check_gradients(net, x, y, high_precision=False)
+    assert not float64_only.ok and all(float64_only[v.name].verdict == "unresolved" for v in by_mpmath)
+    g = net.gradients(x, y)
+    for v in by_mpmath:
+        for change in TAMPERINGS.values():
+            wrong = check_gradients(net, x, y, tampered(g, v.where, change))
+            assert not wrong.ok and wrong[v.name].verdict == "differ"  # float64 may see that much
 
 
 @settings(max_examples=50, deadline=None)
