@@ -778,6 +778,11 @@ def check_gradients(
     all of them, "unresolved" when float64 central differences cannot tell and
     ``high_precision`` is False (with True, mpmath decides). NaN or inf on either side is
     "differ". Names follow ``parameter_names(net, numbering)``.
+
+    A gradient that is exactly 0 (the parameter cannot move the cost: its input is exactly 0,
+    or every path to the cost passes a relu at rest or a zero weight) agrees only with a given
+    value within R; R is then ~1e-323 (every term of backprop's sum is an exact 0), so in
+    effect only with 0. ``max_evaluations`` caps the forward passes (see ``numerical_gradients``).
     """
     if isinstance(rtol, bool) or not isinstance(rtol, numbers.Real) or not (0 < rtol < 1):
         raise ValueError(f"rtol: expected a relative tolerance between 0 and 1, got {rtol!r}")
@@ -842,7 +847,12 @@ def check_gradients(
     if undecided and high_precision:
         verdicts.update(_decide_in_high_precision(net, x2, y2, undecided, rtol))
     for name, (where, given, rounding, reference, bound, _) in undecided.items():
-        if name not in verdicts:
+        if name not in verdicts and not math.isfinite(reference):
+            verdicts[name] = ParameterVerdict(
+                name, where, given, reference, math.inf, "differ", "float64", bound, rounding,
+                "the float64 reference is not a finite number (the cost overflows near this point)",
+            )
+        elif name not in verdicts:
             verdicts[name] = ParameterVerdict(
                 name, where, given, reference, _relative(given, reference), "unresolved", "float64", bound, rounding,
                 f"{UNRESOLVED_FLOAT64} (reference {reference:.3g} +- {bound:.2g}); "
@@ -862,11 +872,11 @@ def _decide_in_high_precision(net, x2, y2, undecided, rtol):
     the gradient's sum is an exact 0, so in practice only 0 itself).
     """
     fw = _forward64(net, x2)
-    linear_u = 2.0**-100  # the rounding bounds are linear in u: compute them per unit of u once
-    per_unit = {}
+    linear_u = 2.0**-100  # the rounding bounds are linear in u: compute them at one u, scale in mpmath
+    at_linear_u = {}
     for layer in range(len(net.weights)):
         err_a, err_z = _rounding_of_forward(net, fw, layer, linear_u, 0.0)
-        per_unit[layer] = float(_rounding_of_cost(net, fw, err_a, err_z, y2, linear_u, 0.0).mean()) / linear_u
+        at_linear_u[layer] = float(_rounding_of_cost(net, fw, err_a, err_z, y2, linear_u, 0.0).mean())
 
     verdicts, remaining = {}, dict(undecided)
     for digits in _DIGITS:
@@ -892,7 +902,7 @@ def _decide_in_high_precision(net, x2, y2, undecided, rtol):
                     del remaining[name]
                     continue
                 derivative, spread = high.difference(where, h)
-                cost_rounding = mp.mpf(per_unit[where[1]]) * u
+                cost_rounding = mp.mpf(at_linear_u[where[1]]) * (u / linear_u)
                 rounding_of_mean = cost_rounding / h + (len(x2) + 1) * u * spread
                 if math.isfinite(curvature):
                     curvature = mp.mpf(curvature)
