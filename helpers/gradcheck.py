@@ -646,12 +646,12 @@ class GradientCheck:
         summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
         lines = [
             f"gradient check, rtol {self.rtol:g}: {summary} -> {'OK' if self.ok else 'FAILED'} "
-            f"(worst relative error {_format_error(self.worst_error)})",
+            f"(worst relative error {_format_error(self.worst_error, self.rtol)})",
             f"{'name':<8} {'given':>13} {'reference':>13} {'rel. error':>10}  {'verdict':<10} decided by",
         ]
         for v in self.verdicts:
             lines.append(
-                f"{v.name:<8} {v.given:>13.5g} {v.reference:>13.5g} {_format_error(v.relative_error):>10}  "
+                f"{v.name:<8} {v.given:>13.5g} {v.reference:>13.5g} {_format_error(v.relative_error, self.rtol):>10}  "
                 f"{v.verdict:<10} {v.decided_by}"
             )
         notes = [f"  {v.name}: {v.note}" for v in self.verdicts if v.note]
@@ -668,8 +668,13 @@ class GradientCheck:
         printer.text(self.table())
 
 
-def _format_error(error):
-    return "0" if error == 0 else f"{error:.2g}"
+def _format_error(error, rtol):
+    """Errors far below rtol are float64 rounding noise: shown as a bound, so tables stay the same across machines."""
+    if error == 0:
+        return "0"
+    if error < rtol * 1e-3:
+        return f"<{rtol * 1e-3:.0e}"
+    return f"{error:.2g}"
 
 
 def _relative(given, reference):

@@ -362,6 +362,7 @@ def test_result_lookup_and_table():
     assert lines[0].startswith("gradient check, rtol 1e-06: 3 agree -> OK")
     assert lines[1].split() == ["name", "given", "reference", "rel.", "error", "verdict", "decided", "by"]
     assert lines[2].split()[0] == "w1" and lines[2].split()[-2:] == ["agree", "mpmath"]
+    assert lines[3].split()[3] == "<1e-09"  # float64 noise far below rtol: a bound, the same on every machine
 
     class Printer:  # the part of IPython's pretty printer that _repr_pretty_ uses
         def __init__(self):
