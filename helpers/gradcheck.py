@@ -734,28 +734,26 @@ def _given_arrays(net, gradients):
             f"gradients: expected {n_layers} weight and {n_layers} bias entries (one per layer), "
             f"got {len(gradients.weights)} and {len(gradients.biases)}"
         )
-    weights, biases = [], []
-    for l, (w, g) in enumerate(zip(net.weights, gradients.weights)):
-        try:
-            g = np.asarray(g, dtype=float)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"gradients: weights[{l}] is not an array of numbers ({error})") from None
-        if g.shape != w.shape:
-            raise ValueError(f"gradients: weights[{l}] has shape {g.shape}, expected {w.shape} like the network's")
-        weights.append(g)
+    pairs = enumerate(zip(net.weights, gradients.weights))
+    weights = [_given_array(g, w.shape, f"weights[{l}]") for l, (w, g) in pairs]
+    biases = []
     for l, (b, g) in enumerate(zip(net.biases, gradients.biases)):
         if (b is None) != (g is None):
             expected = "None (that layer has no bias)" if b is None else f"an array of shape {b.shape}"
             raise ValueError(f"gradients: biases[{l}] should be {expected}, got {'None' if g is None else 'an array'}")
-        if g is not None:
-            try:
-                g = np.asarray(g, dtype=float)
-            except (TypeError, ValueError) as error:
-                raise ValueError(f"gradients: biases[{l}] is not an array of numbers ({error})") from None
-            if g.shape != b.shape:
-                raise ValueError(f"gradients: biases[{l}] has shape {g.shape}, expected {b.shape} like the network's")
-        biases.append(g)
+        biases.append(None if g is None else _given_array(g, b.shape, f"biases[{l}]"))
     return weights, biases
+
+
+def _given_array(values, shape, label):
+    """One given gradient array as floats, of the network's shape for that parameter."""
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"gradients: {label} is not an array of numbers ({error})") from None
+    if array.shape != shape:
+        raise ValueError(f"gradients: {label} has shape {array.shape}, expected {shape} like the network's")
+    return array
 
 
 def _pick(arrays_w, arrays_b, where):
