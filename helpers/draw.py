@@ -937,9 +937,12 @@ class SurfaceView(_View):
         span = norm.vmax - norm.vmin
         # The colour scale stays put while hidden weights move (same colour = same E); it is refitted
         # only when the surface leaves it far behind (the bar's tick labels are animated, so that is cheap).
+        if high - low < 1e-6 * max(1.0, abs(low)):  # a flat surface (e.g. weights that x = 0 switches off)
+            half = 1e-3 * max(1.0, abs(low))  # a scale around it, so the bar's ticks read as distinct numbers
+            low, high = low - half, high + half
         if not self._norm_fitted or low < norm.vmin - 0.5 * span or high > norm.vmax + 0.5 * span \
                 or high - low < 0.25 * span:
-            self.image.set_clim(low, high if high > low else low + 1e-9)
+            self.image.set_clim(low, high)
             self._norm_fitted = True
             self._set_colorbar_ticks()
 
@@ -1054,8 +1057,11 @@ class StepsView(_View):
             cell = self.cells[(name, "change")]
             if state.has_step:
                 change = state.changes[name]
-                cell.set_text(fmt(change, 4, sign=True))
-                cell.set_color(_sign_color(self.style, change))
+                shown = fmt(change, 4, sign=True)
+                cell.set_text(shown)
+                # coloured by the sign it shows: a change that rounds to +0.0000 is grey, not vermillion
+                shows_zero = float(shown.replace(MINUS, "-")) == 0
+                cell.set_color(self.style.muted if shows_zero else _sign_color(self.style, change))
                 self.cells[(name, "new")].set_text(fmt(state.new_values[name], 4))
             else:
                 cell.set_text(dash)

@@ -260,6 +260,20 @@ def _explained_by_rounding(value, answer):
     return any(math.isclose(value, candidate, rel_tol=1e-12, abs_tol=0.0) for candidate in _roundings(answer))
 
 
+def _how_rounded(value, answer):
+    """How ``value`` comes from the answer: ("rounded" or "cut off", significant digits), or None."""
+    for digits in (1, 2, 3, 4):
+        quantum = Decimal(1).scaleb(_leading_exponent(answer) - digits + 1)
+        for mode, how in ((ROUND_HALF_UP, "rounded"), (ROUND_DOWN, "cut off")):
+            if math.isclose(value, _rounded(answer, quantum, mode), rel_tol=1e-12, abs_tol=0.0):
+                return how, digits
+    return None
+
+
+def _digits_words(digits):
+    return f"{digits} significant digit{'' if digits == 1 else 's'}"
+
+
 def _nearest_mistake(value, answer, rel_tol, abs_tol, mistakes):
     """The message of the nearest mistake whose own window holds ``value``, if it is nearer than the answer."""
     error = abs(value - answer)
@@ -334,11 +348,18 @@ def check_numeric(text, answer, rel_tol=0.01, abs_tol=1e-3, mistakes=()):
         return False, "The size is right but the sign is wrong."
     if kind == "close":
         tolerance, digits, ambiguous = detail
+        how = _how_rounded(value, answer)
+        if how is not None and how[0] == "cut off":
+            return False, (f"Close, but {_format_typed(value)} looks cut off rather than rounded: round the last "
+                           f"digit up when the next one is 5 or more ({_digits_words(max(digits, how[1]))} "
+                           f"are enough).")
+        shown = f"{_format_typed(value)} (the answer rounded to {_digits_words(how[1])})" if how else \
+            _format_typed(value)
         if ambiguous:
-            return False, (f"Close, but {_format_typed(value)} is too rounded to tell the answer from a known "
-                           f"mistake: give at least {digits} significant digits.")
-        return False, (f"Close, but rounded too far: this answer must be within ±{_format(tolerance)}, "
-                       f"so give at least {digits} significant digits.")
+            return False, (f"Close, but {shown} is also where a known mistake rounds to, so it cannot tell them "
+                           f"apart: give the answer rounded to at least {_digits_words(digits)}.")
+        return False, (f"Close, but {shown} is rounded too far: this answer must be within ±{_format(tolerance)}, "
+                       f"so give it rounded to at least {_digits_words(digits)}.")
     return False, "Not quite. Try again, or open the hint."
 
 
@@ -935,7 +956,8 @@ class Predict:
         if kind == "close":
             return False, f"Close: you predicted {typed}, and the answer is {answer}."
         direction = "higher" if self.answer > value else "lower"
-        how_far = f" by {abs(value - self.answer) / abs(self.answer):.0%}" if self.answer else ""
+        # measured against the prediction, as the sentence reads: 0.079 is 80 % lower than 0.4
+        how_far = f" by {abs(self.answer - value) / abs(value):.0%}" if value else ""
         return False, f"You predicted {typed}; the answer is {answer}, {direction} than your prediction{how_far}."
 
     def _compare_option(self, index):

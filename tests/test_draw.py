@@ -331,3 +331,20 @@ def test_views_work_without_the_fast_text_path(office, monkeypatch):
     plain = ink(plain_view)
     assert plain_view.edge_labels["w5"].get_text() == f"w5 = {MINUS}1.000"
     assert abs(plain - fast) < 0.1 * fast  # the same labels, drawn by matplotlib's Text
+
+
+def test_a_flat_surface_gets_a_readable_colour_bar(office):
+    # x1 = 0 switches w1 and w2 off: E does not change over (w1, w2)
+    view = SurfaceView(office, ("w1", "w2"))
+    labels = [label.get_text() for label in view.colorbar_labels if label.get_visible()]
+    assert len(labels) >= 2 and len(set(labels)) == len(labels)  # distinct ticks, not "0.4212" four times
+    assert np.ptp(view.surface) < 1e-12
+
+
+def test_a_change_that_rounds_to_zero_is_grey(office):
+    net, x, y = office.net, office.x, office.y
+    tiny = StepsView(compute_state(net, x, y, 1e-6, office.names))
+    cell = tiny.cells[("w3", "change")]
+    assert cell.get_text() == "+0.0000" and to_rgba(cell.get_color()) == to_rgba(tiny.style.muted)
+    visible = StepsView(office).cells[("w3", "change")]
+    assert to_rgba(visible.get_color()) == to_rgba(tiny.style.positive)  # dE/dw3 < 0: a step raises w3

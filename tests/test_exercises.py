@@ -139,8 +139,12 @@ def test_feedback_messages():
     assert "Not quite" in check_numeric("0.9", 0.5)[1]
     # 0.64 is 0.64118 rounded to 2 digits, outside a 0.1 % tolerance: Close, and how many digits are needed
     assert check_numeric("0.64", 0.64118, rel_tol=0.001, abs_tol=1e-5) == (
-        False, "Close, but rounded too far: this answer must be within ±0.0006412, so give at least 3 significant "
-               "digits.")
+        False, "Close, but 0.64 (the answer rounded to 2 significant digits) is rounded too far: this answer must be "
+               "within ±0.0006412, so give it rounded to at least 3 significant digits.")
+    # cut off instead of rounded: said so (0.5987 cut to 0.59; rounded it would be 0.60, which is right)
+    assert check_numeric("0.59", 0.598688)[1] == (
+        "Close, but 0.59 looks cut off rather than rounded: round the last digit up when the next one is 5 or more "
+        "(2 significant digits are enough).")
 
 
 def test_known_mistakes_get_their_own_explanation():
@@ -381,8 +385,9 @@ def test_a_rounded_answer_near_a_mistake_asks_for_digits(office_hours):
     mistakes = [(office_hours["notes_w6"], NOTES_W6)]
     ok, message = check_numeric("0.64", office_hours["new_w6"], rel_tol=0.002, abs_tol=1e-4, mistakes=mistakes)
     assert not ok
-    assert message == ("Close, but 0.64 is too rounded to tell the answer from a known mistake: give at least 3 "
-                       "significant digits.")
+    assert message == ("Close, but 0.64 (the answer rounded to 2 significant digits) is also where a known mistake "
+                       "rounds to, so it cannot tell them apart: give the answer rounded to at least 3 significant "
+                       "digits.")
 
 
 def test_conceptual_slips_are_not_called_close(office_hours):
@@ -415,7 +420,8 @@ def test_close_only_when_rounding_explains_it(typed, close):
     assert not ok
     assert message.startswith("Close") is close
     if close:
-        assert "give at least 4 significant digits" in message
+        assert "4 significant digits" in message
+        assert ("cut off" in message) is (typed in ("0.67", "0.678"))
     else:
         assert message == "Not quite. Try again, or open the hint."
 

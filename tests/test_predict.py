@@ -87,8 +87,8 @@ def test_right_prediction_reveals_answer_text_and_figure():
     [
         ("0.6562", "You predicted 0.6562. That is ŷ of the original example, x = (0, 1). The answer is 0.6652."),
         ("-0.6652", "You predicted −0.6652: the size is right but the sign is wrong. The answer is 0.6652."),
-        ("0.5", "You predicted 0.5; the answer is 0.6652, higher than your prediction by 25%."),
-        ("0.9", "You predicted 0.9; the answer is 0.6652, lower than your prediction by 35%."),
+        ("0.5", "You predicted 0.5; the answer is 0.6652, higher than your prediction by 33%."),
+        ("0.9", "You predicted 0.9; the answer is 0.6652, lower than your prediction by 26%."),
     ],
 )
 def test_wrong_predictions_are_compared(typed, expected):
