@@ -964,6 +964,10 @@ class SurfaceView(_View):
         surface_key = (others, tuple(state.x.ravel()), tuple(state.y.ravel()))
         how = "blit"
         if surface_key != self._surface_key:
+            if self._surface_key is not None and surface_key[1:] != self._surface_key[1:]:
+                # a new example (x or y) is a new question: fit the colours to its surface. While only
+                # weights move, the scale stays, so the same colour keeps meaning the same E.
+                self._norm_fitted = False
             self._surface_key = surface_key
             self._recompute(state)
         u, v = state.values[first], state.values[second]
@@ -1076,7 +1080,10 @@ class StepsView(_View):
             lines.append(f"{label}:  {fmt(before, 4)}  \u2192  {after_text}   (y = {fmt(state.y.ravel()[j], 2)})")
         lines.append(f"E:  {fmt(state.cost, 4)}  \u2192  {fmt(state.next_cost, 4) if state.has_step else dash}")
         if state.has_step:
-            lines.append(f"learning rate lr = {state.lr:.4g}")
+            line = f"learning rate lr = {state.lr:.4g}"
+            if max(abs(g) for g in state.grads.values()) < 5e-5:  # every gradient prints as 0.0000
+                line += "; every \u2202E/\u2202w \u2248 0: saturated neurons, a step barely moves"
+            lines.append(line)
         else:
             lines.append(f"lr = {state.lr:.4g}: no step (it would overflow); lower lr")
         for text, line in zip(self.summary, lines):

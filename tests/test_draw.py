@@ -7,6 +7,7 @@ import pytest
 from matplotlib.colors import to_rgba
 
 from helpers import (
+    Network,
     chain_example,
     office_hours_example,
     parameter_names,
@@ -348,3 +349,21 @@ def test_a_change_that_rounds_to_zero_is_grey(office):
     assert cell.get_text() == "+0.0000" and to_rgba(cell.get_color()) == to_rgba(tiny.style.muted)
     visible = StepsView(office).cells[("w3", "change")]
     assert to_rgba(visible.get_color()) == to_rgba(tiny.style.positive)  # dE/dw3 < 0: a step raises w3
+
+
+def test_a_new_target_refits_the_colours_but_moving_weights_does_not(office):
+    view = SurfaceView(office, ("w5", "w6"))
+    scale = (view.image.norm.vmin, view.image.norm.vmax)
+    view.update(moved(office, "w3", 0.35))  # a weight off the axes: same colours mean the same E
+    assert (view.image.norm.vmin, view.image.norm.vmax) == scale
+    view.update(compute_state(office.net, office.x, [0.3], 0.2, office.names))  # a new target: a new question
+    assert view.image.norm.vmin == pytest.approx(float(view.surface.min()))
+    assert view.image.norm.vmax == pytest.approx(float(view.surface.max()))
+
+
+def test_the_steps_table_says_when_every_gradient_vanishes():
+    net = Network([[[20.0, 20.0], [20.0, 20.0]], [[20.0, 20.0]]], None, "sigmoid", "mse")
+    state = compute_state(net, [1.0, 1.0], [0.0], 10.0)
+    view = StepsView(state)
+    assert "saturated" in view.summary[-1].get_text()
+    assert "saturated" not in StepsView(compute_state(*office_hours_example())).summary[-1].get_text()
