@@ -1046,6 +1046,10 @@ class StepsView(_View):
         for k in range(n_outputs + 2):
             row_y = -(len(self.names) + 2 + k) + 0.3
             self.summary.append(self._glyph_text(ax, self.column_x[0], row_y, ha="left", fontsize=s.font_size))
+        # the key to the change column's colours, under it: the same two colours as a weight's sign
+        key_y = -(len(self.names) + 2) + 0.3
+        for text, colour, dy in (("blue: w goes up", s.positive, 0.0), ("vermillion: w goes down", s.negative, -0.8)):
+            ax.text(self.column_x[4], key_y + dy, text, ha="right", va="center", fontsize=s.tick_size, color=colour)
         self._key = None
         self.update(state)
 

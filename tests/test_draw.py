@@ -367,3 +367,10 @@ def test_the_steps_table_says_when_every_gradient_vanishes():
     view = StepsView(state)
     assert "saturated" in view.summary[-1].get_text()
     assert "saturated" not in StepsView(compute_state(*office_hours_example())).summary[-1].get_text()
+
+
+def test_the_steps_table_has_a_key_to_its_colours(office):
+    view = StepsView(office)
+    keys = {t.get_text(): to_rgba(t.get_color()) for t in view.axes.texts if "w goes" in t.get_text()}
+    assert keys == {"blue: w goes up": to_rgba(view.style.positive),
+                    "vermillion: w goes down": to_rgba(view.style.negative)}
