@@ -50,6 +50,7 @@ __all__ = [
     "GradientCheck",
     "ParameterVerdict",
     "check_gradients",
+    "gradients_with",
     "high_precision_gradients",
     "max_relative_error",
     "numerical_gradients",
@@ -931,3 +932,24 @@ def _decide_in_high_precision(net, x2, y2, undecided, rtol):
             f"{UNRESOLVED_FLOAT64}, and mpmath up to {_DIGITS[-1]} digits could not decide either",
         )
     return verdicts
+
+
+def gradients_with(net, gradients, changes, numbering="by_sender"):
+    """A copy of ``gradients`` with the parameters named in ``changes`` ({name: value}) replaced.
+
+    For handing ``check_gradients`` what a flawed computation produced: take backprop's gradients and
+    put the flawed values in by name (names as in ``parameter_names(net, numbering)``). A -0.0 (a zero
+    input times a negative number) is stored as 0.0, so tables never print "-0".
+    """
+    names = parameter_names(net, numbering)
+    weights = [np.array(w, dtype=float) for w in gradients.weights]
+    biases = [None if b is None else np.array(b, dtype=float) for b in gradients.biases]
+    for name, value in changes.items():
+        if name not in names:
+            raise ValueError(f"changes: {name!r} is not a parameter of this network; choose from {list(names)}")
+        kind, layer, row, col = names[name]
+        if kind == "weight":
+            weights[layer][row, col] = float(value) + 0.0
+        else:
+            biases[layer][row] = float(value) + 0.0
+    return Gradients(tuple(weights), tuple(biases), gradients.deltas)

@@ -46,6 +46,7 @@ __all__ = [
     "Trace",
     "cost_surface",
     "get_parameter",
+    "logistic_cost",
     "parameter_names",
     "set_parameter",
     "sigmoid",
@@ -72,6 +73,20 @@ def softplus(a):
     """log(1 + e^a) = max(a, 0) + log(1 + e^(-|a|)): finite for every finite a."""
     a = np.asarray(a, dtype=float)
     return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
+
+
+def logistic_cost(y_hat, y):
+    """E = -[y ln(y_hat) + (1 - y) ln(1 - y_hat)] for a prediction y_hat in [0, 1], as lessons write it.
+
+    A term whose factor is 0 counts as 0 (so E(y_hat = y) is 0 for y = 0 or 1, not NaN); a confident
+    wrong prediction costs inf. ``Network.cost`` computes the same from the pre-activation instead,
+    which stays finite where y_hat itself would round to 0 or 1.
+    """
+    y_hat, y = np.asarray(y_hat, dtype=float), np.asarray(y, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        target_one = np.where(y > 0, y * np.log(y_hat), 0.0)
+        target_zero = np.where(y < 1, (1 - y) * np.log1p(-y_hat), 0.0)
+    return -(target_one + target_zero)
 
 
 def _sigmoid_prime(a):

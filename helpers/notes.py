@@ -116,6 +116,13 @@ class NotesStep:
     new_y_hat: float
     new_cost: float
 
+    def printed_digits(self):
+        """The five results the notes printed, as this step gives them, to the notes' digits: new w3..w6 to 5
+        decimals and the new y_hat to 6, keyed like NOTES_PRINTED (compare the two dicts)."""
+        digits = {f"new {name}": f"{self.new_weights[name]:.5f}" for name in ("w3", "w4", "w5", "w6")}
+        digits["new y_hat"] = f"{self.new_y_hat:.6f}"
+        return digits
+
     def rows(self):
         """[(label, value), ...] in the order of the notes, for a side-by-side table."""
         rows = [("a1", self.a1), ("a2", self.a2), ("z1", self.z1), ("z2", self.z2), ("a3", self.a3),

@@ -650,3 +650,18 @@ def test_numerical_gradients_deltas_match_backprop():
         for ours, theirs in zip(g.deltas, numeric.deltas):
             assert ours.shape == theirs.shape
             assert relative_error(ours, theirs) < 1e-6
+
+
+def test_gradients_with_puts_flawed_values_in_by_name():
+    from helpers import gradients_with
+
+    net, x, y, _ = two_two_two_example()
+    right = net.gradients(x, y)
+    flawed = gradients_with(net, right, {"w1": 0.25, "b2_1": -0.0}, numbering="by_receiver")
+    assert flawed.weights[0][0, 0] == 0.25 and right.weights[0][0, 0] != 0.25  # a copy: backprop's untouched
+    assert flawed.biases[1][0] == 0.0 and str(flawed.biases[1][0]) == "0.0"  # -0.0 stored as 0.0
+    assert np.array_equal(flawed.weights[1], right.weights[1]) and flawed.deltas is right.deltas
+    result = check_gradients(net, x, y, flawed, numbering="by_receiver")
+    assert {v.name for v in result if v.verdict == "differ"} == {"w1", "b2_1"}
+    with pytest.raises(ValueError, match=r"^changes: 'w9'"):
+        gradients_with(net, right, {"w9": 1.0})

@@ -790,3 +790,17 @@ def test_the_memory_estimate_covers_what_the_surface_really_uses(sizes, activati
     finally:
         tracemalloc.stop()
     assert peak <= estimate <= 3 * peak, (peak, estimate)
+
+
+def test_logistic_cost_of_a_prediction():
+    from helpers import logistic_cost
+
+    net, x, y, _ = office_hours_example()
+    y_hat = net.predict(x)[0]
+    assert logistic_cost(y_hat, 1.0) == pytest.approx(net.cost(x, y), rel=1e-12)
+    assert logistic_cost(0.3, 0.3) == pytest.approx(-(0.3 * np.log(0.3) + 0.7 * np.log(0.7)), rel=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert logistic_cost(1.0, 1.0) == 0 and logistic_cost(0.0, 0.0) == 0  # 0 ln 0 counts as 0
+        assert logistic_cost(0.0, 1.0) == np.inf  # confidently wrong
+        assert logistic_cost(np.array([0.5, 0.9]), 1.0).shape == (2,)

@@ -71,6 +71,9 @@ def test_as_printed_reproduces_every_printed_digit(example):
     net, x, y, lr = example
     step = notes_backprop_step(net, x, y, lr, **AS_PRINTED)
     assert printed(step) == NOTES_PRINTED
+    assert step.printed_digits() == NOTES_PRINTED  # what the notebook compares
+    right_w6 = net.step(x, y, lr).weights[1][0, 1]
+    assert notes_backprop_step(net, x, y, lr, **RIGHT).printed_digits()["new w6"] == f"{right_w6:.5f}"
     assert step.new_weights["w1"] == 0.1 and step.new_weights["w2"] == 0.2  # x1 = 0
     assert notes_backprop_step(net, x, y, lr) == step  # the defaults are AS_PRINTED
 
