@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import html
 import itertools
 import math
 import struct
@@ -684,8 +685,6 @@ class Explorer:
         if not text:
             self.message.value = ""
             return
-        import html
-
         colour = "#a63603" if warning else "#333333"
         self.message.value = f'<span style="color: {colour}">{html.escape(text)}</span>'
 
@@ -720,9 +719,6 @@ class Explorer:
             how = view.update(state)
             view.render("full" if full else how)
         self._show_readouts()
-
-    def _refresh(self, full=False):
-        self._show(compute_state(self._net, self._x, self._y, self._lr, self.names), full=full)
 
     def _show_readouts(self):
         values = dict(self.state.values)
