@@ -121,7 +121,8 @@ def sigmoid_figure(marks=(), show_derivative=True, with_tanh=True, a_range=(-6.0
                 ax.plot(a, 1 - np.tanh(a) ** 2, color=vermillion, linestyle="--", label="tanh'(a) = 1 − tanh²(a)")
             ax.set_xlabel("a")
             ax.set_ylabel("slope f'(a)")
-            ax.set_title("Their slopes: flat far from 0" if with_tanh else "Its slope: flat far from 0")
+            subject = "Their slopes" if with_tanh else "Its slope"
+            ax.set_title(f"{subject}: steepest at 0, near 0 far out")
             ax.set_ylim(0, 1.1 if with_tanh else 0.3)
             ax.legend(loc="upper left")
             for value, label in marks:
