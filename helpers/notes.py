@@ -33,6 +33,11 @@ and the right version; both return gradients a gradient check can judge:
 * ``hidden_gradient_by_paths``: the live session's (source 003) derivative of a sum
   taken as the product of the per-path derivatives instead of their sum.
 
+And the livestream's intuition for the hidden layer, ``blame_hidden_deltas`` (the output
+error shared out in proportion to the weights, or W^T e), beside which lesson 4 puts the
+true deltas; ``multiplication_counts`` counts what backpropagation costs against one
+wiggle per weight.
+
 Only numpy is imported here, as in network.py.
 """
 
@@ -48,12 +53,17 @@ from .network import ACTIVATIONS, Network, _check_learning_rate, sigmoid, softpl
 __all__ = [
     "ALL_SLIPS",
     "AS_PRINTED",
+    "BLAME_RULES",
     "NOTES_PRINTED",
     "RIGHT",
     "SLIPS",
+    "BlameDeltas",
+    "MultiplicationCount",
     "NotesStep",
     "PathGradients",
+    "blame_hidden_deltas",
     "hidden_gradient_by_paths",
+    "multiplication_counts",
     "notes_backprop_step",
     "side_by_side",
     "stream_output_gradient",
@@ -347,3 +357,110 @@ def hidden_gradient_by_paths(net, x, y, *, multiply_paths=False):
     hidden_deltas = combined * ACTIVATIONS[net.activations[0]][1](trace.a[0])
     bias = None if net.biases[0] is None else hidden_deltas.copy()
     return PathGradients(path_terms, combined, hidden_deltas, np.outer(hidden_deltas, x_row), bias)
+
+
+# ---------------------------------------------------------------------------
+# Livestream: the hidden layer's error by "blame"
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlameDeltas:
+    """The hidden layer's error as the livestream (source 001) shares it out.
+
+    ``output_errors`` e = y - y_hat (target minus guess, the stream's sign); ``hidden_errors``
+    e_h, the share of the output errors each hidden neuron receives; ``hidden_deltas`` what the
+    rule claims for dE/da_h in the course's sign: -e_h * f'(a_h) (the stream adds
+    lr * e_h * f'(a_h) * x to a weight, which is the step w - lr * dE/dw with that dE/da_h).
+    """
+
+    rule: str
+    output_errors: np.ndarray
+    hidden_errors: np.ndarray
+    hidden_deltas: np.ndarray
+
+
+BLAME_RULES = ("proportional", "transposed")
+
+
+def blame_hidden_deltas(net, x, y, *, rule="proportional"):
+    """Hidden deltas by the livestream's "blame" rule instead of the chain rule.
+
+    ``rule="proportional"``: every output error e_k is split among the hidden neurons in
+    proportion to their weights into output k, e_h = sum_k W[k, h] / (sum_j W[k, j]) * e_k
+    (office hours: e_h1 = w5 / (w5 + w6) * e). ``rule="transposed"``: the denominators
+    dropped, e_h = sum_k W[k, h] e_k, i.e. W^T e.
+
+    Neither looks at the output neuron's slope. For the logistic cost with a sigmoid output
+    the chain rule's dE/da_out is y_hat - y = -e, so "transposed" is then exactly
+    backpropagation; for the squared error it lacks the factor f'(a_out). "proportional"
+    is off by 1 / sum_j W[k, j] besides: with one output and weights of mixed sign it can
+    flip the sign. A zero sum of weights (the rule divides by it) raises ValueError.
+
+    ``net`` has one hidden layer; ``x`` is one example.
+    """
+    if rule not in BLAME_RULES:
+        raise ValueError(f"rule: expected one of {BLAME_RULES}, got {rule!r}")
+    x_row, y_row = _single_example(net, x, y)
+    trace = net.forward(x_row)
+    errors = y_row - trace.z[1]
+    w_out = np.asarray(net.weights[1])
+    if rule == "proportional":
+        sums = w_out.sum(axis=1)
+        if np.any(sums == 0):
+            k = int(np.flatnonzero(sums == 0)[0])
+            raise ValueError(f"net: the weights into output {k + 1} sum to 0, and the proportional rule divides "
+                             "by that sum")
+        shares = w_out / sums[:, None]
+    else:
+        shares = w_out
+    hidden_errors = shares.T @ errors
+    slopes = ACTIVATIONS[net.activations[0]][1](trace.a[0])
+    return BlameDeltas(rule, errors, hidden_errors, -hidden_errors * slopes)
+
+
+# ---------------------------------------------------------------------------
+# What backpropagation costs, against one wiggle per weight
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MultiplicationCount:
+    """Multiplications for one example in a fully connected network without biases.
+
+    ``forward``: the weighted sums, one multiplication per weight. ``backward``: given the
+    stored forward pass, dE/dW = delta z^T for every layer (one per weight), and for every
+    hidden layer W^T delta (one per weight above it) plus z(1 - z) and the product with it
+    (two per neuron); the output delta y_hat - y takes none (logistic cost, sigmoid output).
+    ``backprop`` = forward + backward, all gradients at once. ``finite_differences``: one
+    extra forward pass per weight (E(w + eps) against the E(w) already known), the cheapest
+    wiggle check; the central differences of a gradient check take twice that.
+    Activations (exp) and the cost are not counted: they add one per neuron per pass.
+    """
+
+    layer_sizes: tuple
+    weights: int
+    forward: int
+    backward: int
+
+    @property
+    def backprop(self):
+        return self.forward + self.backward
+
+    @property
+    def finite_differences(self):
+        return self.weights * self.forward
+
+
+def multiplication_counts(layer_sizes):
+    """MultiplicationCount for ``layer_sizes`` = (n_in, n_hidden..., n_out), e.g. (2, 2, 1) or (784, 100, 10)."""
+    if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__iter__"):
+        raise ValueError(f"layer_sizes: expected a sequence of layer sizes such as (2, 2, 1), got {layer_sizes!r}")
+    sizes = tuple(layer_sizes)
+    if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in sizes):
+        raise ValueError(f"layer_sizes: expected at least two positive whole numbers, got {layer_sizes!r}")
+    sizes = tuple(int(n) for n in sizes)
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    weights = sum(n_in * n_out for n_in, n_out in pairs)
+    hidden = sum(n_hidden * n_above + 2 * n_hidden for n_hidden, n_above in zip(sizes[1:-1], sizes[2:]))
+    return MultiplicationCount(sizes, weights, forward=weights, backward=weights + hidden)

@@ -26,8 +26,11 @@ from helpers.notes import (
     NOTES_PRINTED,
     RIGHT,
     SLIPS,
+    MultiplicationCount,
     NotesStep,
+    blame_hidden_deltas,
     hidden_gradient_by_paths,
+    multiplication_counts,
     notes_backprop_step,
     side_by_side,
     stream_output_gradient,
@@ -367,6 +370,136 @@ def test_right_versions_equal_backprop_on_random_networks(sizes, seed, setup, wi
     np.testing.assert_allclose(paths.weights, grads.weights[0], rtol=1e-12, atol=1e-15)
     if with_bias:
         np.testing.assert_allclose(paths.biases, grads.biases[0], rtol=1e-12, atol=1e-15)
+
+
+# ---------------------------------------------------------------------------
+# Livestream: hidden errors by blame
+# ---------------------------------------------------------------------------
+
+
+def test_blame_at_the_office_hours_example(example):
+    net, x, y, _ = example
+    true_deltas = net.gradients(x, y).deltas[0]
+    w5, w6 = net.weights[1][0]
+    proportional = blame_hidden_deltas(net, x, y)
+    error = y[0] - net.predict(x)[0]
+    np.testing.assert_allclose(proportional.output_errors, [error], rtol=1e-15)
+    np.testing.assert_allclose(proportional.hidden_errors, [w5 / (w5 + w6) * error, w6 / (w5 + w6) * error],
+                               rtol=1e-15)
+    assert proportional.hidden_errors.sum() == pytest.approx(error, rel=1e-15)  # the shares add up to the whole
+    np.testing.assert_allclose(proportional.hidden_deltas / true_deltas, 1 / (w5 + w6), rtol=1e-12)
+    transposed = blame_hidden_deltas(net, x, y, rule="transposed")
+    np.testing.assert_allclose(transposed.hidden_deltas, true_deltas, rtol=1e-12)  # logistic cost: exact
+    # one negative weight: the proportional rule flips both signs and is ten times too large
+    flipped = net.replace(weights=[net.weights[0], [[w5, -w6]]])
+    ratio = blame_hidden_deltas(flipped, x, y).hidden_deltas / flipped.gradients(x, y).deltas[0]
+    np.testing.assert_allclose(ratio, 1 / (w5 - w6), rtol=1e-12)
+    assert np.all(ratio < -9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(sizes=st.tuples(st.integers(1, 3), st.integers(1, 4), st.integers(1, 3)), seed=st.integers(0, 2**32 - 1),
+       hidden=st.sampled_from(["sigmoid", "tanh"]))
+def test_transposed_blame_is_backprop_for_the_logistic_cost_only(sizes, seed, hidden):
+    rng = np.random.default_rng(seed)
+    n_in, n_hidden, n_out = sizes
+    weights = [rng.normal(size=(n_hidden, n_in)), rng.normal(size=(n_out, n_hidden))]
+    x, y = rng.normal(size=n_in), rng.uniform(size=n_out)
+    logistic = Network(weights, None, (hidden, "sigmoid"), "cross_entropy")
+    blame = blame_hidden_deltas(logistic, x, y, rule="transposed")
+    np.testing.assert_allclose(blame.hidden_deltas, logistic.gradients(x, y).deltas[0], rtol=1e-10, atol=1e-15)
+    # the squared error: the same rule lacks the output slope y_hat (1 - y_hat), written out here by hand
+    squared = Network(weights, None, (hidden, "sigmoid"), "mse")
+    trace = squared.forward(x)
+    y_hat = trace.z[1]
+    slope = 1 - trace.z[0] ** 2 if hidden == "tanh" else trace.z[0] * (1 - trace.z[0])
+    without = ((y_hat - y) @ np.asarray(weights[1])) * slope
+    with_slope = ((y_hat - y) * y_hat * (1 - y_hat)) @ np.asarray(weights[1]) * slope
+    np.testing.assert_allclose(blame_hidden_deltas(squared, x, y, rule="transposed").hidden_deltas, without,
+                               rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(squared.gradients(x, y).deltas[0], with_slope, rtol=1e-10, atol=1e-15)
+
+
+def test_blame_refuses_a_zero_sum_and_unknown_rules(example):
+    net, x, y, _ = example
+    w5 = net.weights[1][0, 0]
+    balanced = net.replace(weights=[net.weights[0], [[w5, -w5]]])
+    with pytest.raises(ValueError, match=r"^net: the weights into output 1 sum to 0"):
+        blame_hidden_deltas(balanced, x, y)
+    assert np.all(np.isfinite(blame_hidden_deltas(balanced, x, y, rule="transposed").hidden_deltas))
+    with pytest.raises(ValueError, match=r"^rule: expected one of"):
+        blame_hidden_deltas(net, x, y, rule="W^T e")
+
+
+# ---------------------------------------------------------------------------
+# Multiplications: backpropagation against one wiggle per weight
+# ---------------------------------------------------------------------------
+
+
+class Counter:
+    """Scalar arithmetic that counts its multiplications."""
+
+    def __init__(self):
+        self.count = 0
+
+    def mul(self, a, b):
+        self.count += 1
+        return a * b
+
+
+def counted_backprop(weights, x, y):
+    """Backpropagation written with scalar loops (sigmoid layers, logistic cost), every product counted.
+
+    Returns (gradients, forward count, backward count)."""
+    forward, backward = Counter(), Counter()
+    activations = [list(x)]
+    for w in weights:
+        sums = [sum(forward.mul(w[j][i], activations[-1][i]) for i in range(len(w[0]))) for j in range(len(w))]
+        activations.append([1 / (1 + math.exp(-a)) for a in sums])  # exp not counted
+    delta = [z - t for z, t in zip(activations[-1], y)]  # y_hat - y: no product
+    gradients = [None] * len(weights)
+    for layer in range(len(weights) - 1, -1, -1):
+        below = activations[layer]
+        gradients[layer] = [[backward.mul(d, z) for z in below] for d in delta]
+        if layer:
+            w = weights[layer]
+            dE_dz = [sum(backward.mul(w[k][h], delta[k]) for k in range(len(delta))) for h in range(len(below))]
+            delta = [backward.mul(g, backward.mul(z, 1 - z)) for g, z in zip(dE_dz, below)]
+    return gradients, forward.count, backward.count
+
+
+@pytest.mark.parametrize("sizes", [(2, 2, 1), (3, 4, 2), (2, 3, 3, 1), (5, 1, 4), (1, 1)])
+def test_multiplication_counts_match_a_counted_backprop(sizes):
+    rng = np.random.default_rng(len(sizes) * 100 + sum(sizes))
+    weights = [rng.normal(size=(n_out, n_in)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    x, y = rng.normal(size=sizes[0]), rng.uniform(size=sizes[-1])
+    gradients, forward, backward = counted_backprop([w.tolist() for w in weights], x, y)
+    expected = Network(weights, None, "sigmoid", "cross_entropy").gradients(x, y).weights
+    for mine, theirs in zip(gradients, expected):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-15)  # the counted code is backprop
+    counts = multiplication_counts(sizes)
+    assert isinstance(counts, MultiplicationCount)
+    assert (counts.forward, counts.backward) == (forward, backward)
+    assert counts.weights == sum(w.size for w in weights)
+    assert counts.backprop == forward + backward
+    assert counts.finite_differences == counts.weights * forward  # one forward pass per weight
+
+
+def test_multiplication_counts_of_the_lesson_networks():
+    office = multiplication_counts((2, 2, 1))
+    # the lesson's scalar formulas: a1, a2, a3 (2 each); dw5, dw6; dE/dz, z(1 - z), delta per hidden neuron; dw1..dw4
+    assert (office.weights, office.forward, office.backward) == (6, 6, 2 + 3 * 2 + 4)
+    assert (office.backprop, office.finite_differences) == (18, 36)
+    mnist = multiplication_counts([784, 100, 10])
+    assert mnist.weights == 79_400 and mnist.backprop == 2 * 79_400 + 100 * 10 + 200
+    assert mnist.finite_differences == 79_400**2
+    assert multiplication_counts(np.array([2, 2, 1])) == office
+
+
+@pytest.mark.parametrize("bad", [(2,), (), (2, 0, 1), (2, True, 1), (2, 1.5, 1), "221", None, 5])
+def test_multiplication_counts_refuse_bad_sizes(bad):
+    with pytest.raises(ValueError, match=r"^layer_sizes: expected"):
+        multiplication_counts(bad)
 
 
 # ---------------------------------------------------------------------------
