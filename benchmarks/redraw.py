@@ -36,9 +36,12 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ipympl.backend_nbagg import Canvas as StockCanvas  # noqa: E402
+
 import helpers.widgets as widgets_module  # noqa: E402
 from helpers import cost_surface, office_hours_example, set_parameter  # noqa: E402
-from helpers.draw import compute_state, fmt, node_labels  # noqa: E402
+from helpers.draw import fmt, node_labels  # noqa: E402
+from helpers.state import compute_state  # noqa: E402
 
 
 def percentile(values, q):
@@ -110,13 +113,13 @@ class ExplorerRun:
     """An explorer connected like a live notebook; ``change`` times one control change."""
 
     def __init__(self, device_pixel_ratio=1, canvas_class=None):
-        saved = widgets_module.FastCanvas
+        saved = widgets_module.Explorer.canvas_class
         if canvas_class is not None:
-            widgets_module.FastCanvas = canvas_class
+            widgets_module.Explorer.canvas_class = canvas_class
         try:
             self.explorer = widgets_module.Explorer(*office_hours_example())
         finally:
-            widgets_module.FastCanvas = saved
+            widgets_module.Explorer.canvas_class = saved
         self.sent = connect_like_a_browser(self.explorer, device_pixel_ratio)
         self.seconds, self.cpu_seconds = [], []
 
@@ -251,7 +254,7 @@ def main():
             naive_run.change(name, value)
         gc.collect()  # the naive figures' garbage, collected between turns, not inside the explorer's
     explorer, naive = run.result(), summary(naive_run.seconds)
-    stock = time_explorer(changes, warmup, canvas_class=widgets_module.Canvas)
+    stock = time_explorer(changes, warmup, canvas_class=StockCanvas)
     hidpi = time_explorer(changes, warmup, device_pixel_ratio=2)
     targets = {"median_ms": 16.0, "p90_ms": 33.0, "speedup": 10.0}
     ratio = naive["median_ms"] / explorer["median_ms"]

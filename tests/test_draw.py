@@ -17,15 +17,15 @@ from helpers import (
 )
 from helpers.draw import (
     MINUS,
-    GlyphText,
     NetworkView,
     StepsView,
     SurfaceView,
-    compose_png,
-    compute_state,
     fmt,
     node_labels,
 )
+from helpers.live import GlyphText, compose_png
+from helpers.live import figure as live_figure
+from helpers.state import compute_state
 
 
 @pytest.fixture
@@ -318,7 +318,6 @@ def test_surface_pixels_follow_the_cost(office):
 
 
 def test_views_work_without_the_fast_text_path(office, monkeypatch):
-    import helpers.draw as draw
 
     def ink(view):
         view.render("full")
@@ -327,7 +326,7 @@ def test_views_work_without_the_fast_text_path(office, monkeypatch):
         return (view.rgba()[:, :, :3].sum(axis=-1) < 300).sum()
 
     fast = ink(NetworkView(office))
-    monkeypatch.setattr(draw, "FAST_TEXT", False)  # e.g. another matplotlib version
+    monkeypatch.setattr(live_figure, "FAST_TEXT", False)  # e.g. another matplotlib version
     plain_view = NetworkView(office)
     plain = ink(plain_view)
     assert plain_view.edge_labels["w5"].get_text() == f"w5 = {MINUS}1.000"

@@ -12,7 +12,8 @@ from matplotlib.colors import to_rgba
 import helpers.widgets as widgets_module
 from helpers import chain_example, office_hours_example, two_two_two_example
 from helpers.draw import MINUS, fmt
-from helpers.widgets import Explorer, FastCanvas, encode_png
+from helpers.live.canvas import FastCanvas, attach_canvas, encode_png
+from helpers.widgets import Explorer
 
 # ipympl 0.10 builds its (hidden) toolbar with an argument traitlets no longer wants; not ours
 pytestmark = pytest.mark.filterwarnings("ignore:Passing unrecognized arguments:DeprecationWarning")
@@ -369,7 +370,7 @@ def test_a_lone_canvas_confirms_its_own_frames():
 
     figure = matplotlib.figure.Figure(figsize=(2, 2), dpi=50)
     line, = figure.add_subplot().plot([0, 1], [0, 1])
-    canvas = widgets_module._attach_canvas(figure)
+    canvas = attach_canvas(figure)
     events = []
     canvas.send = lambda content, buffers=None: events.append("frame" if buffers else content.get("data", ""))
     canvas._handle_message(canvas, {"type": "refresh"}, [])
@@ -569,7 +570,7 @@ def test_a_linear_network_at_a_huge_learning_rate_never_jams():
 
 
 def test_labels_with_inf_and_nan_are_drawn():
-    from helpers.draw import GlyphText
+    from helpers.live import GlyphText
 
     explorer = Explorer(*office_hours_example())
     view = explorer.views["network"]
