@@ -22,8 +22,8 @@ set_parameter, the grid values of cost_surface), so that a slip is caught where 
 * indices (layer, row, col) are non-negative ints (``operator.index``): no bools, no floats,
   no negative indices counted from the end.
 
-Saturation is not an error: sigmoid, tanh and the cross-entropy cost are finite and silent for
-any finite pre-activation, |a| = 1e300 included. Overflow is: when a sum or product exceeds
+Saturation is not an error: sigmoid, tanh, softmax and both cross-entropy costs are finite and
+silent for any finite pre-activation, |a| = 1e300 included. Overflow is: when a sum or product exceeds
 float64 (weights of 1e160 in a linear layer), forward, cost, gradients, step and cost_surface
 raise a ValueError naming the largest of the values involved, and no RuntimeWarning escapes.
 """
@@ -41,15 +41,20 @@ import numpy as np
 __all__ = [
     "ACTIVATIONS",
     "COSTS",
+    "COST_NEEDS_OUTPUT",
     "Gradients",
+    "LAST_LAYER_ACTIVATIONS",
     "Network",
     "Trace",
     "cost_surface",
     "get_parameter",
+    "log_softmax",
     "logistic_cost",
+    "one_hot",
     "parameter_names",
     "set_parameter",
     "sigmoid",
+    "softmax",
     "softplus",
 ]
 
@@ -115,7 +120,63 @@ def _one(a):
     return np.ones_like(np.asarray(a, dtype=float))
 
 
-#: name -> (f, f') with both taking the pre-activation a.
+def softmax(a):
+    """e^(a_j) / sum_k e^(a_k) along the last axis: probabilities that sum to 1 in each row.
+
+    The row maximum is subtracted first (softmax ignores a common shift), so every e^(...) is
+    at most 1 and nothing overflows; the largest entry contributes exactly 1 to the sum.
+    """
+    a = np.asarray(a, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):  # a - max = -inf only for |a| near 1e308: e^-inf = 0
+        e = np.exp(a - np.max(a, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def log_softmax(a):
+    """ln softmax(a) along the last axis, from a directly (log-sum-exp): never the log of a rounded 0.
+
+    ln p_j = (a_j - m) - ln(1 + sum over the other entries of e^(a_k - m)), m the row maximum:
+    log1p keeps the digits of that sum when it is tiny (a confident row), where ln(1.0) would give 0.
+    """
+    a = np.asarray(a, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        shifted = a - np.max(a, axis=-1, keepdims=True)
+        e = np.exp(shifted)
+    top = np.argmax(a, axis=-1)[..., None]
+    np.put_along_axis(e, top, 0.0, axis=-1)  # the maximum's own e^0 = 1 is the "1 +" of log1p
+    return shifted - np.log1p(np.sum(e, axis=-1, keepdims=True))
+
+
+def one_hot(labels, n_classes):
+    """Class labels 0 .. n_classes-1 as one-hot rows: shape (n_classes,) for one label, (n, n_classes) for n.
+
+    The targets of a categorical_cross_entropy network are one-hot rows; ``Network.cost`` does not
+    guess whether a column of numbers holds labels, so labels go through this function first.
+    Labels must be ints (a float 2.0 is refused: convert with ``labels.astype(int)`` once you know
+    the data holds whole numbers).
+    """
+    if isinstance(n_classes, (bool, np.bool_)) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
+        raise ValueError(
+            f"n_classes: expected an int of at least 2 (a one-class softmax is constant), got {_short(n_classes)}"
+        )
+    if isinstance(labels, (bool, np.bool_, str, bytes)):
+        raise ValueError(f"labels: expected int class labels, got {_short(labels)}")
+    array = np.asarray(labels) if isinstance(labels, (list, tuple, np.ndarray, np.integer, int)) else None
+    if array is None or array.ndim > 1 or (array.size and array.dtype.kind not in "iu"):
+        kind = "something else" if array is None else f"dtype {array.dtype}, shape {array.shape}"
+        raise ValueError(
+            f"labels: expected one int label or a 1-D sequence of int labels, got {kind} "
+            f"({_short(labels)}); whole-number floats: convert with .astype(int)"
+        )
+    array = array.astype(np.int64) if array.size else np.zeros(array.shape, dtype=np.int64)
+    outside = (array < 0) | (array >= n_classes)
+    if np.any(outside):
+        bad = int(array[outside].flat[0])
+        raise ValueError(f"labels: expected labels from 0 to {n_classes - 1} (n_classes={n_classes}), got {bad}")
+    return np.eye(n_classes)[array]
+
+
+#: name -> (f, f') with both taking the pre-activation a: the elementwise activations, any layer.
 ACTIVATIONS = {
     "sigmoid": (sigmoid, _sigmoid_prime),
     "tanh": (np.tanh, _tanh_prime),
@@ -123,11 +184,44 @@ ACTIVATIONS = {
     "linear": (_identity, _one),
 }
 
+#: name -> f for activations that couple a layer's units, allowed on the last layer only.
+#: softmax has no elementwise f' (its Jacobian is diag(p) - p p^T); with its cost,
+#: categorical cross-entropy, the Jacobian cancels and delta_out = p - y, so backprop never needs it.
+LAST_LAYER_ACTIVATIONS = {
+    "softmax": softmax,
+}
+
 #: cost name -> one-line formula (per example, summed over output units).
 COSTS = {
     "cross_entropy": "E = -[y ln(y_hat) + (1 - y) ln(1 - y_hat)]  (natural log, sigmoid output)",
     "mse": "E = 0.5 * sum (y_hat - y)^2",
+    "categorical_cross_entropy": "E = -sum y ln(y_hat)  (natural log, softmax output, one-hot y)",
 }
+
+#: cost name -> the output activation it needs (a cost not listed takes any elementwise output).
+COST_NEEDS_OUTPUT = {
+    "cross_entropy": "sigmoid",
+    "categorical_cross_entropy": "softmax",
+}
+
+
+def _softmax_delta(p, y):
+    """dE/da = p - y for softmax with categorical cross-entropy and one-hot rows y.
+
+    d/da_j of [ln sum_k e^(a_k) - sum_k y_k a_k] is p_j - y_j sum_k y_k = p_j - y_j. In the target's
+    column p - 1 is written as minus the other probabilities: the same number, but it keeps its
+    digits when p is within 1e-16 of 1 (1 - p would round to 0, and a confident wrong-sized
+    gradient to nothing).
+    """
+    others = np.sum(np.where(y > 0, 0.0, p), axis=-1, keepdims=True)
+    return np.where(y > 0, -others, p)
+
+
+def _activate(name, a):
+    """f(a) for any activation name, elementwise or softmax (over the last axis)."""
+    if name in LAST_LAYER_ACTIVATIONS:
+        return LAST_LAYER_ACTIVATIONS[name](a)
+    return ACTIVATIONS[name][0](a)
 
 
 # ---------------------------------------------------------------------------
@@ -337,9 +431,12 @@ class Network:
     biases : None (no bias anywhere) or one entry per layer: a 1-D array of
         length n_out, or None for a layer without bias.
     activations : one name per layer (or one name for all layers), from
-        ``ACTIVATIONS``: "sigmoid", "tanh", "relu", "linear".
-    cost : "cross_entropy" (natural log; needs a sigmoid output layer) or
-        "mse" (0.5 * sum of squared errors). Both are averaged over a batch.
+        ``ACTIVATIONS``: "sigmoid", "tanh", "relu", "linear"; and "softmax"
+        (``LAST_LAYER_ACTIVATIONS``) on the last layer, of at least 2 units.
+    cost : "cross_entropy" (natural log; needs a sigmoid output layer),
+        "mse" (0.5 * sum of squared errors; any elementwise output) or
+        "categorical_cross_entropy" (natural log; needs a softmax output layer
+        and one-hot targets, see ``one_hot``). All are averaged over a batch.
     """
 
     def __init__(self, weights, biases=None, activations="sigmoid", cost="cross_entropy"):
@@ -375,16 +472,38 @@ class Network:
         activations = tuple(activations)
         if len(activations) != n_layers:
             raise ValueError(f"activations: expected {n_layers} names (one per layer), got {len(activations)}")
+        last = n_layers - 1
         for l, name in enumerate(activations):
-            if not isinstance(name, str) or name not in ACTIVATIONS:
-                raise ValueError(f"activations[{l}]: expected one of {sorted(ACTIVATIONS)}, got {name!r}")
+            if isinstance(name, str) and name in LAST_LAYER_ACTIVATIONS and l != last:
+                raise ValueError(
+                    f"activations[{l}]: {name!r} is for the last layer only (layer {last} here): it turns the "
+                    f"outputs into class probabilities; choose a hidden activation from {sorted(ACTIVATIONS)}"
+                )
+            if not isinstance(name, str) or name not in {**ACTIVATIONS, **LAST_LAYER_ACTIVATIONS}:
+                raise ValueError(
+                    f"activations[{l}]: expected one of {sorted(ACTIVATIONS)} "
+                    f"(or {sorted(LAST_LAYER_ACTIVATIONS)} on the last layer), got {name!r}"
+                )
+        if activations[last] in LAST_LAYER_ACTIVATIONS and weights[last].shape[0] < 2:
+            raise ValueError(
+                f"activations[{last}]: {activations[last]!r} needs at least 2 output units (one per class), got "
+                f"{weights[last].shape[0]}: a one-class softmax is always 1 and learns nothing "
+                f"(for two classes, one 'sigmoid' unit with 'cross_entropy' does the same job)"
+            )
 
         if not isinstance(cost, str) or cost not in COSTS:
             raise ValueError(f"cost: expected one of {sorted(COSTS)}, got {cost!r}")
-        if cost == "cross_entropy" and activations[-1] != "sigmoid":
+        needed = COST_NEEDS_OUTPUT.get(cost)
+        if needed is not None and activations[last] != needed:
+            what = "a probability" if needed == "sigmoid" else "class probabilities that sum to 1"
             raise ValueError(
-                f"cost: 'cross_entropy' needs a 'sigmoid' output layer (y_hat must be a probability), "
-                f"got activations[{n_layers - 1}] = {activations[-1]!r}"
+                f"cost: {cost!r} needs a {needed!r} output layer (y_hat must be {what}), "
+                f"got activations[{last}] = {activations[last]!r}"
+            )
+        if activations[last] in LAST_LAYER_ACTIVATIONS and cost != "categorical_cross_entropy":
+            raise ValueError(
+                f"cost: a {activations[last]!r} output layer needs 'categorical_cross_entropy' "
+                f"(its gradient is p - y; other costs would need the softmax Jacobian), got {cost!r}"
             )
 
         self._weights = weights
@@ -397,7 +516,7 @@ class Network:
     weights = property(lambda self: self._weights, doc="Tuple of read-only weight matrices.")
     biases = property(lambda self: self._biases, doc="Tuple of read-only bias vectors (None where absent).")
     activations = property(lambda self: self._activations, doc="Activation name per layer.")
-    cost_name = property(lambda self: self._cost_name, doc='"cross_entropy" or "mse".')
+    cost_name = property(lambda self: self._cost_name, doc='"cross_entropy", "mse" or "categorical_cross_entropy".')
 
     @property
     def layer_sizes(self):
@@ -452,11 +571,22 @@ class Network:
             y = y.reshape(1, n_out)
         elif not single and n_out == 1 and y.shape == (batch,):
             y = y.reshape(batch, 1)
+        categorical = self._cost_name == "categorical_cross_entropy"
         if y.shape != (batch, n_out):
             expected = f"({n_out},)" if single else f"({batch}, {n_out})"
-            raise ValueError(f"y: expected shape {expected} to match x, got {np.shape(y)}")
+            hint = f" (one-hot rows; from class labels: one_hot(labels, {n_out}))" if categorical else ""
+            raise ValueError(f"y: expected shape {expected} to match x{hint}, got {np.shape(y)}")
         if self._cost_name == "cross_entropy" and (np.any(y < 0) or np.any(y > 1)):
             raise ValueError("y: cross_entropy expects targets in [0, 1]")
+        if categorical:
+            # exactly one 1 per row: the cost and its gradient p - y rely on sum(y) = 1
+            bad = ~(np.all((y == 0) | (y == 1), axis=1) & (np.sum(y, axis=1) == 1))
+            if np.any(bad):
+                row = int(np.argmax(bad))
+                raise ValueError(
+                    f"y: categorical_cross_entropy expects one-hot targets (one 1 per example, the rest 0), "
+                    f"got {_short(y[row].tolist())} for example {row}; from class labels: one_hot(labels, {n_out})"
+                )
         return y
 
     def _overflow_error(self, stage, what, x2, y2=None):
@@ -476,7 +606,7 @@ class Network:
                     a = a + b
                 if not np.isfinite(a).all():  # sigmoid(inf) = 1 would hide it from every later layer
                     raise self._overflow_error("forward pass", f"|a[{l}]|", x2)
-                z = ACTIVATIONS[name][0](a)
+                z = _activate(name, a)
                 a_list.append(a)
                 z_list.append(z)
         return a_list, z_list
@@ -500,6 +630,9 @@ class Network:
         if self._cost_name == "cross_entropy":
             # -[y ln s(a) + (1-y) ln(1-s(a))] = softplus(a) - y a : no log of a rounded 0.
             return np.sum(softplus(a_out) - y * a_out, axis=-1)
+        if self._cost_name == "categorical_cross_entropy":
+            # -sum y ln softmax(a), from a by log-sum-exp; a 0 target times a -inf log (|a| near 1e308) counts 0
+            return -np.sum(np.where(y > 0, y * log_softmax(a_out), 0.0), axis=-1)
         y_hat = ACTIVATIONS[self._activations[-1]][0](a_out)
         return 0.5 * np.sum((y_hat - y) ** 2, axis=-1)
 
@@ -523,6 +656,8 @@ class Network:
             # the sigmoid factor cancels, leaving y_hat - y. (The office-hours notes called
             # this dE/dy_hat and then multiplied by y_hat (1 - y_hat) a second time.)
             return y_hat - y
+        if self._cost_name == "categorical_cross_entropy":
+            return _softmax_delta(y_hat, y)
         return (y_hat - y) * ACTIVATIONS[self._activations[-1]][1](a_out)
 
     def gradients(self, x, y):
@@ -665,7 +800,7 @@ def cost_surface(net, x, y, first, second, first_values, second_values):
                 a = a + b
             if not np.isfinite(a).all():
                 raise _overflow("forward pass", f"|a[{l}]| at some grid points", suspects)
-            z = ACTIVATIONS[name][0](a)
+            z = _activate(name, a)
         surface = net._cost_per_example(a, y2).mean(axis=-1).reshape(grid_u.shape)  # (points, batch) -> grid
     if not np.isfinite(surface).all():
         raise _overflow("cost", "E at some grid points", suspects)

@@ -12,15 +12,15 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 
-from helpers import ACTIVATIONS, COSTS
+from helpers import ACTIVATIONS, COST_NEEDS_OUTPUT, COSTS
 
 try:
     import torch
 except ImportError as error:  # PyTorch is optional: the autograd checks always run
     torch, TORCH_MISSING = None, f"PyTorch not installed: {error}"
 
-#: every (output activation, cost) pair the Network accepts
-OUTPUT_PAIRS = [(act, cost) for act in ACTIVATIONS for cost in COSTS if cost != "cross_entropy" or act == "sigmoid"]
+#: every (elementwise output activation, cost) pair the Network accepts; softmax: tests/test_softmax.py
+OUTPUT_PAIRS = [(act, cost) for act in ACTIVATIONS for cost in COSTS if COST_NEEDS_OUTPUT.get(cost, act) == act]
 SHAPES = [(3, 1), (2, 2, 1), (3, 4, 2), (1, 5, 3, 2)]
 BIAS_PATTERNS = ["none", "all", "mixed", "off"]  # biases=None; every layer; alternate layers; [None, ...]
 TOLERANCE = 1e-10
