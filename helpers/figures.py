@@ -23,12 +23,15 @@ from . import style as _style
 from .network import sigmoid, softplus
 
 __all__ = [
+    "activation_slopes_figure",
+    "depth_figure",
     "log_base_figure",
     "notation_figure",
     "logistic_cost_figure",
     "png_bytes",
     "show",
     "sigmoid_figure",
+    "sigmoid_slope_figure",
     "squared_vs_logistic_figure",
     "wiggle_figure",
 ]
@@ -295,6 +298,83 @@ def notation_figure():
         ax.text(1.0, -1.4, "hidden layer", ha="center", color=s.muted)
         ax.text(2.0, -1.4, "output", ha="center", color=s.muted)
         ax.set_title("The office-hours network: a before, z after the sigmoid")
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Lesson 05: the sigmoid's slope, other activations, deep chains
+# ---------------------------------------------------------------------------
+
+
+def sigmoid_slope_figure(peak_at=0.0, peak=0.25, a_range=(-6.0, 6.0)):
+    """σ and σ' on one axes, with the slope's maximum (``peak_at``, ``peak``, as the lesson computed it) marked."""
+    blue, vermillion, green, *_ = _colours()
+    a = np.linspace(*a_range, 481)
+    s = sigmoid(a)
+    with rc_context(_rc()):
+        fig, (ax,) = _new_figure(1, width_per_panel=8.0)
+        ax.axhline(0, color="grey", linewidth=1)
+        ax.plot(a, s, color=blue, label="σ(a)")
+        ax.plot(a, s * (1 - s), color=vermillion, linestyle="--", label="σ'(a) = σ(a)(1 − σ(a))")
+        ax.axhline(peak, color=green, linewidth=1.5, linestyle=":", label=f"largest slope {peak:g}")
+        _mark(ax, float(peak_at), float(peak), f"σ'({peak_at:g}) = {peak:g}", green, text_at=(0.62, 0.42))
+        ax.set_xlabel("a")
+        ax.set_ylabel("value")
+        ax.set_title("σ and its slope: steepest at a = 0, where σ = ½")
+        ax.set_ylim(-0.05, 1.05)
+        ax.legend(loc="upper left")
+    return fig
+
+
+def activation_slopes_figure(a_range=(-4.0, 4.0), relu_at_zero=0.0):
+    """The slopes of sigmoid, tanh and ReLU side by side; ReLU's jump at 0 with the value used there marked."""
+    blue, vermillion, green, *_ = _colours()
+    a = np.linspace(*a_range, 801)
+    s = sigmoid(a)
+    with rc_context(_rc()):
+        fig, (ax,) = _new_figure(1, width_per_panel=8.0)
+        ax.axhline(0, color="grey", linewidth=1)
+        ax.plot(a, s * (1 - s), color=blue, label="σ'(a) = σ(1 − σ): at most ¼")
+        ax.plot(a, 1 - np.tanh(a) ** 2, color=vermillion, linestyle="--", label="tanh'(a) = 1 − tanh²: at most 1")
+        # ReLU' drawn as two pieces, so no line pretends to climb through the jump
+        left, right = a[a < 0], a[a > 0]
+        ax.plot(left, np.zeros_like(left), color=green, linestyle="-.", label="ReLU'(a): 0 or 1, a step")
+        ax.plot(right, np.ones_like(right), color=green, linestyle="-.")
+        ax.plot([0], [relu_at_zero], "o", color=green, markersize=9, markeredgecolor="black", zorder=5)
+        ax.plot([0], [1 - relu_at_zero], "o", color="white", markersize=9, markeredgecolor=green, zorder=5)
+        ax.annotate(f"at a = 0 the helpers use {relu_at_zero:g}", (0, relu_at_zero), xytext=(0.6, 0.55),
+                    textcoords="axes fraction", arrowprops={"arrowstyle": "->", "color": "black", "shrinkB": 6},
+                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+        ax.set_xlabel("a")
+        ax.set_ylabel("slope f'(a)")
+        ax.set_title("Slopes of three activations")
+        ax.set_ylim(-0.08, 1.25)
+        ax.legend(loc="upper left")
+    return fig
+
+
+def depth_figure(*measurements):
+    """The first layer's gain against depth (log scale) for each ``DepthMeasurement``, and the bound 0.25^depth.
+
+    Each measurement is drawn as its median with a band from the 10th to the 90th percentile of its seeds.
+    """
+    colours = _colours()
+    labels = {"unit_norm": "weights of spectral norm 1", "normal": "weights N(0, 1)"}
+    with rc_context(_rc()):
+        fig, (ax,) = _new_figure(1, width_per_panel=8.5, height=5.0)
+        depths = measurements[0].depths
+        ax.plot(depths, 0.25 ** depths.astype(float), color="black", linestyle="--", label="bound 0.25^depth")
+        for colour, m in zip((colours[0], colours[1], colours[2]), measurements):
+            label = labels.get(m.weights, m.weights)
+            ax.fill_between(m.depths, m.quantile(0.1), m.quantile(0.9), color=colour, alpha=0.2, linewidth=0)
+            ax.plot(m.depths, m.quantile(0.5), "o-", color=colour,
+                    label=f"{label}: median, 10–90 % band ({m.seeds.size} seeds)")
+        ax.set_yscale("log")
+        ax.set_xlabel("depth (sigmoid layers between the first weights and the output)")
+        ax.set_ylabel("gain  |dE/dW₁| / (|dE/da_out| |x|)")
+        ax.set_title(f"How much error reaches the first layer (width {measurements[0].width})")
+        ax.set_xticks(depths)
+        ax.legend(loc="lower left")
     return fig
 
 

@@ -22,14 +22,29 @@ reference that ``Network`` (float64, backpropagation) is compared against.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import mpmath
+import numpy as np
 import sympy as sp
 
 __all__ = [
     "CHAIN_VALUES",
+    "GRAPH_SLIPS",
     "OFFICE_HOURS_VALUES",
+    "SIGMA",
+    "BackpropAgreement",
+    "Derivation",
+    "GraphWalk",
+    "activation_derivatives",
+    "backprop_agreement",
+    "cost_slope_derivation",
+    "gradient_function",
+    "random_office_hours_points",
+    "sigmoid_derivative_derivation",
+    "sigmoid_graph",
+    "sigmoid_slope_maximum",
     "chain_cost",
     "chain_forward",
     "chain_gradients",
@@ -271,3 +286,310 @@ def evaluate_chain(values=None):
     for name, expr in chain_output_derivatives().items():
         result[f"dout/d{name}"] = float(expr.evalf(_DIGITS, subs=subs))
     return result
+
+
+# ---------------------------------------------------------------------------
+# Lesson 05: the sigmoid's derivative, step by step
+# ---------------------------------------------------------------------------
+
+#: sigma as an undefined function, so a step can say "sigma(x) - sigma(x)^2" without SymPy expanding it.
+SIGMA = sp.Function("sigma")
+
+
+def _add(*terms):
+    return sp.Add(*terms, evaluate=False)
+
+
+def _mul(*factors):
+    return sp.Mul(*factors, evaluate=False)
+
+
+def _over(numerator, denominator):
+    return _mul(numerator, sp.Pow(denominator, -1, evaluate=False))
+
+
+def _with_sigmoid(expr):
+    """Replace every sigma(...) by its definition, so a step can be compared with SymPy's derivative."""
+    return expr.replace(SIGMA, lambda argument: sigmoid(argument)).doit()
+
+
+def _same(expr, target):
+    difference = sp.simplify(_with_sigmoid(expr) - target)
+    return difference == 0 or bool(difference.equals(0))
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A chain of equal expressions: ``lhs = step 1 = step 2 = ...``, each with the reason it is allowed.
+
+    ``target`` is what SymPy computes directly (e.g. ``diff``); ``checks`` says, for every step, whether
+    SymPy agrees it equals the target (sigma(...) replaced by its definition first). Shown in a notebook
+    as aligned LaTeX; its text form (what nbval compares) is SymPy's plain printing, term order as built.
+    """
+
+    lhs: str  # LaTeX of the left-hand side
+    plain_lhs: str
+    steps: tuple  # ((reason in plain text, reason in LaTeX, expression), ...)
+    target: sp.Expr
+
+    @property
+    def checks(self):
+        return tuple(_same(expr, self.target) for _, _, expr in self.steps)
+
+    @property
+    def result(self):
+        return self.steps[-1][2]
+
+    def _repr_latex_(self):
+        lines = []
+        for number, (_, reason, expr) in enumerate(self.steps):
+            left = self.lhs if number == 0 else ""
+            lines.append(rf"{left} &= {sp.latex(expr, order='none', mul_symbol='dot')} && {reason}")
+        return r"$\displaystyle \begin{aligned}" + r" \\[4pt] ".join(lines) + r"\end{aligned}$"
+
+    def __repr__(self):
+        width = max(len(sp.sstr(expr, order="none")) for _, _, expr in self.steps)
+        lines = []
+        for number, (reason, _, expr) in enumerate(self.steps):
+            left = self.plain_lhs if number == 0 else " " * len(self.plain_lhs)
+            lines.append(f"{left} = {sp.sstr(expr, order='none'):<{width}}   ({reason})")
+        return "\n".join(lines)
+
+
+def sigmoid_derivative_derivation():
+    """sigma'(x) by the quotient rule and the "add zero" trick (the slides' route), ending in sigma(1 - sigma).
+
+    Every step is a SymPy expression built unevaluated (so it looks as written by hand) and checked
+    equal to ``sp.diff(sigmoid(x), x)``.
+    """
+    x = sp.Symbol("x", real=True)
+    e = sp.exp(-x)
+    v = 1 + e  # the denominator
+    v2 = sp.Pow(v, 2, evaluate=False)
+    s = SIGMA(x)
+    steps = (
+        ("quotient rule (u/v)' = (u'v - uv')/v^2, u = 1, v = 1 + e^-x",
+         r"\text{quotient rule } \left(\tfrac{u}{v}\right)' = \tfrac{u'v - uv'}{v^2},\ u = 1,\ v = 1 + e^{-x}",
+         _over(_add(_mul(sp.Derivative(sp.Integer(1), x), v), -sp.Derivative(v, x)), v2)),
+        ("d/dx 1 = 0, d/dx e^-x = -e^-x", r"\tfrac{d}{dx} 1 = 0,\ \tfrac{d}{dx} e^{-x} = -e^{-x}",
+         _over(_add(_mul(0, v), e), v2)),
+        ("tidy up", r"\text{tidy up}", _over(e, v2)),
+        ("add zero: + 1 - 1", r"\text{add zero: } {+1} - 1", _over(_add(1, e, -1), v2)),
+        ("split the fraction", r"\text{split the fraction}", _add(_over(v, v2), -_over(1, v2))),
+        ("cancel", r"\text{cancel}", _add(sp.Pow(v, -1, evaluate=False), -sp.Pow(v2, -1, evaluate=False))),
+        ("that is sigma minus sigma squared", r"\text{that is } \sigma - \sigma^2",
+         _add(s, -sp.Pow(s, 2, evaluate=False))),
+        ("factor out sigma", r"\text{factor out } \sigma", _mul(s, _add(1, -s))),
+    )
+    return Derivation(r"\sigma'(x)", "sigma'(x)", steps, sp.diff(sigmoid(x), x))
+
+
+# The computational graph x -> -x -> exp -> 1 + . -> 1/. of the lecture (source 003).
+_GRAPH = (("-x", lambda u: -u), ("exp", sp.exp), ("1 + .", lambda u: 1 + u), ("1/.", lambda u: 1 / u))
+#: The two sign slips of the live session: the sigmoid written as 1/(1 + e^x), and d(1/u)/du taken as +1/u^2.
+GRAPH_SLIPS = ("no_minus", "reciprocal_sign")
+
+
+@dataclass(frozen=True)
+class GraphWalk:
+    """The sigmoid's graph walked at one x: per node its input, output and local derivative, and the running product.
+
+    ``rows``: (node, input, output, local rule as a SymPy expression in u, local value, running product).
+    ``value`` is what the graph computes, ``product`` the chain rule's answer d value/dx.
+    """
+
+    x: float
+    slips: tuple
+    rows: tuple
+
+    @property
+    def value(self):
+        return self.rows[-1][2]
+
+    @property
+    def product(self):
+        return self.rows[-1][5]
+
+    def __str__(self):
+        header = (f"{'node':<7}{'input':>10}{'output':>10}   {'local derivative':<18}{'value':>10}"
+                  f"{'running product':>18}")
+        lines = [header]
+        for node, u_in, u_out, rule, local, running in self.rows:
+            lines.append(f"{node:<7}{u_in:>10.5f}{u_out:>10.5f}   {sp.sstr(rule):<18}{local:>10.5f}{running:>18.5f}")
+        return "\n".join(lines)
+
+
+def sigmoid_graph(x, slips=()):
+    """Walk x -> -x -> exp -> 1 + . -> 1/. forward, one local derivative per node (SymPy), multiplied as we go.
+
+    ``slips``: any of GRAPH_SLIPS. "no_minus" drops the -x node (the sigmoid written as 1/(1 + e^x));
+    "reciprocal_sign" uses +1/u^2 for the derivative of 1/u. Numbers at 30 digits, then floats.
+    """
+    slips = tuple(slips)
+    unknown = [s for s in slips if s not in GRAPH_SLIPS]
+    if unknown:
+        raise ValueError(f"slips: expected some of {GRAPH_SLIPS}, got {unknown}")
+    x = float(x)
+    u = sp.Symbol("u", real=True)
+    rows, value, running = [], sp.Float(x, _DIGITS), sp.Integer(1)
+    for node, f in _GRAPH:
+        if node == "-x" and "no_minus" in slips:
+            continue
+        rule = sp.diff(f(u), u)
+        if node == "1/." and "reciprocal_sign" in slips:
+            rule = -rule  # the slip: d(1/u)/du written as +1/u^2
+        local = rule.subs(u, value).evalf(_DIGITS)
+        output = f(value).evalf(_DIGITS)
+        running = (running * local).evalf(_DIGITS)
+        rows.append((node, float(value), float(output), rule, float(local), float(running)))
+        value = output
+    return GraphWalk(x, slips, tuple(rows))
+
+
+@dataclass(frozen=True)
+class SlopeMaximum:
+    """Where sigma' is largest: sigma'' = 0 solved by SymPy, and sigma' there."""
+
+    second_derivative: sp.Expr  # sigma''(a), simplified
+    second_in_sigma: sp.Expr  # sigma''(a) as sigma(1 - sigma)(1 - 2 sigma)
+    roots: tuple  # real solutions of sigma'' = 0
+    value: sp.Expr  # sigma' at the root (exact)
+    third_at_root: sp.Expr  # sigma''' there: negative means a maximum
+
+
+def sigmoid_slope_maximum():
+    """Solve sigma''(a) = 0 over the reals; sigma' there is the largest slope (sigma''' < 0 confirms a maximum)."""
+    a = sp.Symbol("a", real=True)
+    first = sp.diff(sigmoid(a), a)
+    second = sp.diff(first, a)
+    roots = tuple(sorted(sp.solveset(second, a, sp.S.Reals)))
+    if len(roots) != 1:
+        raise ArithmeticError(f"expected one inflection point of the sigmoid, SymPy found {roots}")
+    root = roots[0]
+    s = SIGMA(a)
+    in_sigma = _mul(s, _add(1, -s), _add(1, _mul(-2, s)))
+    assert _same(in_sigma, second)
+    return SlopeMaximum(sp.simplify(second), in_sigma, roots, sp.simplify(first.subs(a, root)),
+                        sp.simplify(sp.diff(second, a).subs(a, root)))
+
+
+def cost_slope_derivation(cost="cross_entropy"):
+    """dE/da for an output y_hat = sigma(a), written with sigma(a): sigma(a) - y (logistic), times sigma' (squared).
+
+    Steps: SymPy's raw derivative of E(sigma(a)); the same with e^(-a) = (1 - sigma)/sigma substituted
+    (``simplified_output_delta``); and the form the lessons use, checked equal.
+    """
+    if cost not in ("cross_entropy", "mse"):
+        raise ValueError(f"cost: expected 'cross_entropy' or 'mse', got {cost!r}")
+    a, y = sp.Symbol("a", real=True), sp.Symbol("y", real=True)
+    raw = sp.diff(_cost_of(sigmoid(a), y, cost), a)
+    s = SIGMA(a)
+    in_sigma = simplified_output_delta(cost).subs(sp.Symbol("y_hat", positive=True), s)
+    error = _add(s, -y)
+    final = error if cost == "cross_entropy" else _mul(error, s, _add(1, -s))
+    steps = (("SymPy differentiates E", r"\text{SymPy differentiates } E", raw),
+             ("with e^-a = (1 - sigma)/sigma", r"\text{with } e^{-a} = (1 - \sigma)/\sigma", in_sigma),
+             ("rearranged", r"\text{rearranged}", final) if cost == "cross_entropy" else
+             ("rearranged: the error times sigma'", r"\text{rearranged: the error times } \sigma'", final))
+    return Derivation(r"\frac{dE}{da}", "dE/da", steps, raw)
+
+
+def activation_derivatives():
+    """{name: (f(a), f'(a) by SymPy, the shortcut in terms of f)} for sigmoid, tanh and relu.
+
+    The shortcuts: sigma' = sigma(1 - sigma), tanh' = 1 - tanh^2, relu' = Heaviside(a) (a step; SymPy's
+    Heaviside(0) is 1/2, while helpers.network takes 0 at a = 0).
+    """
+    a = sp.Symbol("a", real=True)
+    table = {
+        "sigmoid": (sigmoid(a), sp.diff(sigmoid(a), a), sigmoid(a) * (1 - sigmoid(a))),
+        "tanh": (sp.tanh(a), sp.diff(sp.tanh(a), a), 1 - sp.tanh(a) ** 2),
+        "relu": (sp.Max(0, a), sp.diff(sp.Max(0, a), a), sp.Heaviside(a)),
+    }
+    for name, (_, derivative, shortcut) in table.items():
+        assert sp.simplify(derivative - shortcut) == 0, name
+    return table
+
+
+# ---------------------------------------------------------------------------
+# Lesson 05: the whole office-hours network against backpropagation (float64)
+# ---------------------------------------------------------------------------
+
+_ARGUMENT_NAMES = ("x1", "x2", "y") + _OFFICE_HOURS_WEIGHT_NAMES
+
+
+@cache
+def gradient_function(cost="cross_entropy"):
+    """SymPy's six gradients lambdified to numpy: f(x1, x2, y, w1, ..., w6) -> (dE/dw1, ..., dE/dw6)."""
+    symbols, gradients = office_hours_symbols(), symbolic_gradients(cost)
+    args = [symbols[n] for n in _ARGUMENT_NAMES]
+    return sp.lambdify(args, [gradients[n] for n in _OFFICE_HOURS_WEIGHT_NAMES], modules="numpy")
+
+
+def random_office_hours_points(count, seed):
+    """``count`` points {x1, x2, y, w1..w6}: weights and inputs uniform in [-2, 2], target 0 or 1; seeded."""
+    rng = np.random.default_rng(seed)
+    points = []
+    for _ in range(count):
+        point = dict(zip(_OFFICE_HOURS_WEIGHT_NAMES, rng.uniform(-2, 2, 6)))
+        point.update(zip(("x1", "x2"), rng.uniform(-2, 2, 2)))
+        point["y"] = rng.integers(0, 2)
+        points.append({k: float(v) for k, v in point.items()})
+    return points
+
+
+#: Relative differences below this are float64 rounding; printed as a bound so stored outputs do not
+#: depend on a machine's last bits.
+ROUNDING_LEVEL = 1e-12
+
+
+@dataclass(frozen=True)
+class BackpropAgreement:
+    """SymPy's lambdified gradients beside ``Network.gradients`` at some points, and the largest relative difference."""
+
+    points: tuple
+    sympy: tuple  # per point, the six gradients from SymPy
+    backprop: tuple  # per point, the six from Network.gradients
+    errors: tuple  # per point, the largest relative difference
+
+    @property
+    def max_error(self):
+        return max(self.errors)
+
+    @staticmethod
+    def describe(error):
+        return f"< {ROUNDING_LEVEL:.0e} (float64 rounding)" if error < ROUNDING_LEVEL else f"{error:.2e}"
+
+    def table(self, rows=None):
+        """A text table: one line per point (the first ``rows``), gradients to 6 decimals."""
+        head = f"{'point':<6}{'y_hat':>8}  " + "".join(f"{'dE/d' + n:>10}" for n in _OFFICE_HOURS_WEIGHT_NAMES)
+        lines = [head]
+        for i, (point, ours, theirs, error) in enumerate(zip(self.points, self.sympy, self.backprop, self.errors)):
+            if rows is not None and i >= rows:
+                break
+            y_hat = evaluate_forward(point)["y_hat"]
+            lines.append(f"{i:<6}{y_hat:>8.4f}  " + "".join(f"{g:>+10.6f}" for g in ours) + "   SymPy")
+            lines.append(f"{'':<6}{'':>8}  " + "".join(f"{g:>+10.6f}" for g in theirs)
+                         + f"   backprop, rel. difference {self.describe(error)}")
+        return "\n".join(lines)
+
+
+def backprop_agreement(points, cost="cross_entropy"):
+    """Compare SymPy's lambdified gradients with ``Network.gradients`` at each point ({x1, x2, y, w1..w6})."""
+    from .gradcheck import relative_error
+    from .network import Network
+
+    f = gradient_function(cost)
+    sympy_rows, backprop_rows, errors = [], [], []
+    for point in points:
+        p = {**OFFICE_HOURS_VALUES, **point}
+        ours = tuple(float(g) for g in f(*(p[n] for n in _ARGUMENT_NAMES)))
+        net = Network([[[p["w1"], p["w3"]], [p["w2"], p["w4"]]], [[p["w5"], p["w6"]]]], None, "sigmoid", cost)
+        g = net.gradients([p["x1"], p["x2"]], [p["y"]]).weights
+        (w1, w3), (w2, w4) = g[0]
+        (w5, w6), = g[1]
+        theirs = tuple(float(v) for v in (w1, w2, w3, w4, w5, w6))
+        sympy_rows.append(ours)
+        backprop_rows.append(theirs)
+        errors.append(relative_error(ours, theirs, floor=1e-12))
+    return BackpropAgreement(tuple(points), tuple(sympy_rows), tuple(backprop_rows), tuple(errors))

@@ -139,3 +139,41 @@ def test_notation_figure_names_every_node_and_weight():
     assert {"x1", "x2", "a1 → z1", "a2 → z2", "a3 → ŷ"} <= texts
     assert {f"w{i}" for i in range(1, 7)} <= texts
     assert len(fig.axes[0].get_lines()) == 6
+
+
+def test_sigmoid_slope_figure_marks_the_peak():
+    fig = figures.sigmoid_slope_figure(peak_at=0.0, peak=0.25)
+    (ax,) = fig.axes
+    lines = _lines_by_label(ax)
+    slope = next(line for label, line in lines.items() if label.startswith("σ'"))
+    a, ds = slope.get_data()
+    np.testing.assert_allclose(ds, sigmoid(a) * (1 - sigmoid(a)), rtol=1e-12)
+    mark = [line for line in ax.get_lines() if line.get_marker() == "o"][0]
+    assert (mark.get_xdata()[0], mark.get_ydata()[0]) == (0.0, 0.25)
+    assert ds.max() <= 0.25 and any("0.25" in t.get_text() for t in ax.texts)
+
+
+def test_activation_slopes_figure():
+    fig = figures.activation_slopes_figure(relu_at_zero=0.0)
+    (ax,) = fig.axes
+    lines = _lines_by_label(ax)
+    tanh = next(line for label, line in lines.items() if label.startswith("tanh'"))
+    np.testing.assert_allclose(tanh.get_ydata(), 1 - np.tanh(tanh.get_xdata()) ** 2, rtol=1e-12)
+    relu_pieces = [line for line in ax.get_lines() if line.get_linestyle() == "-." ]
+    assert {tuple(np.unique(line.get_ydata())) for line in relu_pieces} == {(0.0,), (1.0,)}
+    filled = [line for line in ax.get_lines() if line.get_marker() == "o" and line.get_color() != "white"]
+    assert filled[0].get_ydata()[0] == 0.0
+    assert any("helpers use 0" in t.get_text() for t in ax.texts)
+
+
+def test_depth_figure_draws_bound_and_medians():
+    from helpers.depth import measure_depths
+
+    m = measure_depths(depths=range(1, 5), seeds=range(10))
+    fig = figures.depth_figure(m)
+    (ax,) = fig.axes
+    assert ax.get_yscale() == "log"
+    lines = _lines_by_label(ax)
+    np.testing.assert_allclose(lines["bound 0.25^depth"].get_ydata(), 0.25 ** np.arange(1, 5))
+    median = next(line for label, line in lines.items() if "median" in label)
+    np.testing.assert_allclose(median.get_ydata(), np.median(m.gains, axis=1))

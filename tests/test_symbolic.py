@@ -193,3 +193,100 @@ def test_symbolic_helpers_reject_bad_arguments():
         S.evaluate("xor", "forward")
     with pytest.raises(ValueError, match="^what:"):
         S.evaluate("chain", "hessian")
+
+
+# ---------------------------------------------------------------------------
+# Lesson 05: the sigmoid's derivative step by step, its graph, costs, activations
+# ---------------------------------------------------------------------------
+
+
+def test_sigmoid_derivation_every_step_equals_sympys_derivative():
+    derivation = S.sigmoid_derivative_derivation()
+    assert all(derivation.checks) and len(derivation.checks) == 8
+    x = next(iter(derivation.target.free_symbols))
+    assert sp.expand(derivation.result - S.SIGMA(x) * (1 - S.SIGMA(x))) == 0
+    reasons = [plain for plain, _, _ in derivation.steps]
+    assert reasons[0].startswith("quotient rule") and any("add zero" in r for r in reasons)
+    # the "add zero" step keeps its + 1 - 1 (built unevaluated, printed in the order written)
+    assert "1 + exp(-x) - 1" in repr(derivation)
+    assert derivation._repr_latex_().startswith(r"$\displaystyle \begin{aligned}")
+    assert repr(derivation) == repr(S.sigmoid_derivative_derivation())  # deterministic text for nbval
+
+
+def test_a_wrong_step_fails_its_check():
+    derivation = S.sigmoid_derivative_derivation()
+    x = next(iter(derivation.target.free_symbols))
+    wrong = S.Derivation("f", "f", (("slip", "slip", S.SIGMA(x) * (1 + S.SIGMA(x))),), derivation.target)
+    assert wrong.checks == (False,)
+
+
+@pytest.mark.parametrize("x", [-3.0, -0.5, 0.0, 1.0, 4.0])
+def test_sigmoid_graph_product_is_sigma_times_one_minus_sigma(x):
+    walk = S.sigmoid_graph(x)
+    s = 1 / (1 + math.exp(-x))
+    assert [row[0] for row in walk.rows] == ["-x", "exp", "1 + .", "1/."]
+    assert walk.value == pytest.approx(s, rel=1e-14)
+    assert walk.product == pytest.approx(s * (1 - s), rel=1e-14)
+    assert walk.rows[-1][3] == -1 / sp.Symbol("u", real=True) ** 2
+
+
+def test_sigmoid_graph_sign_slips():
+    x = 1.0
+    s = 1 / (1 + math.exp(-x))
+    slope = s * (1 - s)
+    no_minus = S.sigmoid_graph(x, ["no_minus"])
+    assert no_minus.value == pytest.approx(1 - s) and no_minus.product == pytest.approx(-slope)
+    assert len(no_minus.rows) == 3
+    assert S.sigmoid_graph(x, ["reciprocal_sign"]).product == pytest.approx(-slope)
+    both = S.sigmoid_graph(x, GRAPH_BOTH)
+    assert both.product == pytest.approx(slope) and both.value == pytest.approx(1 - s)
+    with pytest.raises(ValueError, match="^slips:"):
+        S.sigmoid_graph(x, ["plus"])
+
+
+GRAPH_BOTH = ("no_minus", "reciprocal_sign")
+
+
+def test_sigmoid_slope_is_largest_at_zero_with_a_quarter():
+    peak = S.sigmoid_slope_maximum()
+    assert peak.roots == (0,)
+    assert peak.value == sp.Rational(1, 4)
+    assert peak.third_at_root == sp.Rational(-1, 8)
+
+
+@pytest.mark.parametrize("cost", ["cross_entropy", "mse"])
+def test_cost_slope_derivation(cost):
+    derivation = S.cost_slope_derivation(cost)
+    assert all(derivation.checks)
+    a, y = sp.Symbol("a", real=True), sp.Symbol("y", real=True)
+    s = S.SIGMA(a)
+    expected = s - y if cost == "cross_entropy" else (s - y) * s * (1 - s)
+    assert sp.expand(derivation.result - expected) == 0
+    with pytest.raises(ValueError, match="^cost:"):
+        S.cost_slope_derivation("log10")
+
+
+def test_activation_derivatives_and_relu_at_zero():
+    table = S.activation_derivatives()
+    a = sp.Symbol("a", real=True)
+    assert table["tanh"][1] == 1 - sp.tanh(a) ** 2
+    assert table["relu"][1] == sp.Heaviside(a)
+    assert sp.Heaviside(0) == sp.Rational(1, 2)  # SymPy's convention; the helpers take 0 (checked below)
+    from helpers.network import ACTIVATIONS
+
+    assert ACTIVATIONS["relu"][1](0.0) == 0.0
+
+
+@pytest.mark.parametrize("cost", ["cross_entropy", "mse"])
+def test_lambdified_gradients_agree_with_backprop(cost):
+    points = [S.OFFICE_HOURS_VALUES] + S.random_office_hours_points(20, seed=5)
+    agreement = S.backprop_agreement(points, cost)
+    assert len(agreement.errors) == 21
+    assert agreement.max_error < S.ROUNDING_LEVEL
+    assert agreement.sympy[0][:2] == (0.0, 0.0)  # x1 = 0: w1 and w2 cannot matter
+    assert "< 1e-12" in agreement.table(rows=2)
+    assert S.random_office_hours_points(3, seed=5) == S.random_office_hours_points(3, seed=5)
+
+
+def test_agreement_reports_a_real_difference():
+    assert S.BackpropAgreement.describe(3e-6) == "3.00e-06"
