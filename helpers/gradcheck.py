@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import ACTIVATIONS, Gradients, Network, parameter_names, softplus
+from .network import ACTIVATIONS, Gradients, Network, _activate, parameter_names, softplus
 
 __all__ = [
     "GradientCheck",
@@ -133,7 +133,7 @@ def _cost_from_layer(net: Network, a_l, layer, y_row):
     """One example's cost, continuing the forward pass from pre-activation a[layer]."""
     a = a_l
     for l in range(layer + 1, len(net.weights)):
-        z = ACTIVATIONS[net.activations[l - 1]][0](a)
+        z = _activate(net.activations[l - 1], a)
         a = z @ net.weights[l].T
         if net.biases[l] is not None:
             a = a + net.biases[l]
@@ -240,11 +240,11 @@ def _forward64(net, x2):
     for w, b, name in zip(net.weights, net.biases, net.activations):
         inputs.append(z)
         a = z @ w.T if b is None else z @ w.T + b
-        f, f_prime = ACTIVATIONS[name]
-        z = f(a)
+        z = _activate(name, a)
         a_list.append(a)
         z_list.append(z)
-        slopes.append(f_prime(a))
+        # softmax has no elementwise slope: keep the Jacobian's diagonal p (1 - p), for the record only
+        slopes.append(z * (1.0 - z) if name == "softmax" else ACTIVATIONS[name][1](a))
     return _Forward(tuple(inputs), tuple(a_list), tuple(z_list), tuple(slopes))
 
 
@@ -272,17 +272,42 @@ def _rounding_of_forward(net, fw, start, u, tiny, incremental=False):
             err_in = err_z[l - 1] if l else np.zeros_like(z_in)
             terms = np.abs(z_in) @ abs_w.T + (0.0 if b is None else np.abs(b))
             err = err_in @ abs_w.T + _gamma(w.shape[1] + (b is not None), u) * terms + tiny
+        err_a.append(err)
+        if name == "softmax":
+            err_z.append(_softmax_rounding(a, fw.z[l], err, u, tiny))
+            continue
         slope = np.abs(fw.slope[l])
         err_value = _VALUE_ULPS[name] * u * np.abs(fw.z[l]) + (tiny if _VALUE_ULPS[name] else 0.0)
-        err_a.append(err)
         err_z.append(err_value + slope * err)
     return err_a, err_z
+
+
+def _softmax_rounding(a, p, err_a, u, tiny):
+    """Bound on the error of float64 softmax p = e^(a - m) / sum e^(a - m), given errors err_a in a.
+
+    a_j - m rounds by u |a_j - m|, and e^x turns an absolute error in x into that relative error;
+    the sum of n terms and the division add (n + 2) u. An error da in a moves p_j by
+    p_j (da_j - sum_k p_k da_k).
+    """
+    shifted = np.abs(a - np.max(a, axis=-1, keepdims=True))
+    own = (shifted + a.shape[-1] + 4) * u * p
+    carried = p * (err_a + np.sum(p * err_a, axis=-1, keepdims=True))
+    return own + carried + tiny
 
 
 def _rounding_of_cost(net, fw, err_a, err_z, y2, u, tiny, incremental=False):
     """Bound on the rounding error of each example's cost (or, ``incremental``, cost change)."""
     a, z = fw.a[-1], fw.z[-1]
     n_out = a.shape[1]
+    if net.cost_name == "categorical_cross_entropy":
+        # Its slope in a is p - y. The change (incremental) is computed from the changes of a_j - a_target,
+        # relative to themselves (see _cost_changes64); a whole cost sums its terms, each rounding by u.
+        carried = np.sum(np.abs(z - y2) * err_a[-1], axis=1)
+        if incremental:
+            return carried + tiny
+        shifted = np.abs(a - np.max(a, axis=1, keepdims=True))
+        terms = np.sum(y2 * shifted, axis=1) + np.sum(np.exp(-shifted) * (shifted + 2), axis=1)
+        return carried + (n_out + 4) * u * terms + tiny
     if incremental:  # the unperturbed cost's rounding is common to both sides: only the perturbed terms count
         if net.cost_name == "cross_entropy":
             per_term = np.abs(z - y2) * err_a[-1] + 3 * u * np.abs(softplus(a))
@@ -329,6 +354,11 @@ def _backprop_rounding(net, fw, y2):
     if net.cost_name == "cross_entropy":
         deltas[-1] = residual
         err_deltas[-1] = err_z[-1] + u * np.abs(residual) + tiny
+    elif net.cost_name == "categorical_cross_entropy":
+        # p_j for the other classes; minus their sum for the target (as Network computes it)
+        deltas[-1] = residual
+        others = np.sum(np.where(y2 > 0, 0.0, err_z[-1] + _gamma(y_hat.shape[1], u) * y_hat), axis=1, keepdims=True)
+        err_deltas[-1] = np.where(y2 > 0, others, err_z[-1]) + tiny
     else:
         err_residual = err_z[-1] + u * np.abs(residual)
         deltas[-1] = residual * fw.slope[-1]
@@ -375,6 +405,13 @@ def _cost_changes64(net, fw, y2, layer, a_perturbed):
         moved = ACTIVATIONS[net.activations[l - 1]][0](a) - fw.z[l - 1]
         a = fw.a[l] + moved @ net.weights[l].T
     a_out = fw.a[-1]
+    if net.cost_name == "categorical_cross_entropy":
+        # E = ln sum_j e^(a_j - a_t) for the target t, so with d_j the change of a_j - a_t,
+        # E' - E = ln sum_j p_j e^(d_j) = log1p(sum_j p_j expm1(d_j)) (the p_j sum to 1, d_t = 0):
+        # every term is as small as the change, not the difference of two whole costs.
+        d = a - a_out
+        d = d - np.sum(np.where(y2 > 0, d, 0.0), axis=-1, keepdims=True)
+        return np.log1p(np.sum(fw.z[-1] * np.expm1(d), axis=-1))
     if net.cost_name == "cross_entropy":
         change = softplus(a) - softplus(a_out) - y2 * (a - a_out)
     else:
@@ -446,8 +483,9 @@ class _HighPrecisionNetwork:
     Parameters, x and y are the float64 numbers exactly (binary fractions convert
     without rounding); every operation after that rounds to the working precision.
     Activations and costs mirror helpers.network: sigmoid 1 / (1 + e^-a), tanh,
-    relu max(a, 0), linear; cross-entropy softplus(a) - y a (natural log, from the
-    pre-activation), mse 0.5 * sum of squares; batch mean.
+    relu max(a, 0), linear, softmax; cross-entropy softplus(a) - y a (natural log, from the
+    pre-activation), categorical cross-entropy -sum y (a - ln sum e^a), mse 0.5 * sum of
+    squares; batch mean.
     """
 
     def __init__(self, net, x2, y2, digits):
@@ -470,13 +508,22 @@ class _HighPrecisionNetwork:
                     self.inputs[l].append(z)
                     a = self._layer(l, z)
                     self.a[l].append(a)
-                    z = [self._activation(l, v) for v in a]
+                    z = self._activations(l, a)
 
     def _layer(self, l, z):
         a = [self.mp.fdot(row, z) for row in self.weights[l]]
         if self.biases[l] is not None:
             a = [v + b for v, b in zip(a, self.biases[l])]
         return a
+
+    def _activations(self, l, a):
+        """The activations of layer l from its list of pre-activations."""
+        if self.net.activations[l] == "softmax":
+            top = max(a)
+            e = [self.mp.exp(v - top) for v in a]
+            total = self.mp.fsum(e)
+            return [v / total for v in e]
+        return [self._activation(l, v) for v in a]
 
     def _activation(self, l, a):
         name = self.net.activations[l]
@@ -490,10 +537,15 @@ class _HighPrecisionNetwork:
 
     def _example_cost(self, n, layer, a):
         for l in range(layer + 1, len(self.weights)):
-            a = self._layer(l, [self._activation(l - 1, v) for v in a])
+            a = self._layer(l, self._activations(l - 1, a))
         y = self.y[n]
         if self.net.cost_name == "cross_entropy":
             return self.mp.fsum(self.mp.log1p(self.mp.exp(v)) - t * v for v, t in zip(a, y))
+        if self.net.cost_name == "categorical_cross_entropy":
+            # -ln p_t = ln sum_j e^(a_j - a_t): rounding relative to the differences, as in float64
+            return self.mp.fsum(
+                t * self.mp.log(self.mp.fsum(self.mp.exp(v - target) for v in a)) for target, t in zip(a, y) if t != 0
+            )
         last = len(self.weights) - 1
         return self.mp.fsum((self._activation(last, v) - t) ** 2 for v, t in zip(a, y)) / 2
 
@@ -524,7 +576,8 @@ class _HighPrecisionNetwork:
         A structural fact read off the exact forward pass, not a derivative: the parameter's
         input is exactly 0 in every example (x_i = 0, a relu at rest, tanh(0)), or every path
         from its neuron to the cost passes a relu at rest (a < 0: locally constant) or a
-        weight that is exactly 0.
+        weight that is exactly 0. Into a softmax output, a weight column that is the same for
+        every class counts as 0 too: it shifts all of a[out] alike, and softmax ignores a common shift.
         """
         kind, layer, row, col = where
         return any(
@@ -534,14 +587,18 @@ class _HighPrecisionNetwork:
 
     def _moves(self, l, n, j):
         """Whether neuron j of layer l passes a small change of its pre-activation on (relu at rest does not)."""
-        if l == len(self.weights) - 1 and self.net.cost_name == "cross_entropy":
-            return True  # the cost reads the output pre-activation itself
+        if l == len(self.weights) - 1 and self.net.cost_name in ("cross_entropy", "categorical_cross_entropy"):
+            return True  # the cost reads the output pre-activation itself, with slope y_hat - y, never 0 exactly
         return self.net.activations[l] != "relu" or self.a[l][n][j] > 0
 
     def _reaches(self, l, n, j):
         key = (l, n, j)
         if key not in self._reach:
             last = len(self.weights) - 1
+            if l + 1 == last and self.net.activations[last] == "softmax":
+                # every output moves the cost; only a column with two different weights changes p
+                self._reach[key] = self._moves(l, n, j) and len({row[j] for row in self.weights[last]}) > 1
+                return self._reach[key]
             self._reach[key] = self._moves(l, n, j) and (
                 l == last
                 or any(
@@ -784,7 +841,8 @@ def check_gradients(
     "differ". Names follow ``parameter_names(net, numbering)``.
 
     A gradient that is exactly 0 (the parameter cannot move the cost: its input is exactly 0,
-    or every path to the cost passes a relu at rest or a zero weight) agrees only with a given
+    or every path to the cost passes a relu at rest or a zero weight, or a weight column that is
+    the same for every class of a softmax output) agrees only with a given
     value within R; R is then ~1e-323 (every term of backprop's sum is an exact 0), so in
     effect only with 0. ``max_evaluations`` caps the forward passes (see ``numerical_gradients``).
     """
@@ -898,7 +956,10 @@ def _decide_in_high_precision(net, x2, y2, undecided, rtol):
                 if not high.reaches_cost(where):
                     decision = "agree" if abs(given) <= rounding else "differ"
                     same = "exactly 0" if given == 0 else f"within float64 backprop's rounding {rounding:.2g}"
-                    note = "exactly 0: the parameter cannot move the cost (zero input, relu at rest or zero weights)"
+                    note = (
+                        "exactly 0: the parameter cannot move the cost (zero input, relu at rest, zero weights, "
+                        "or the same weight into every softmax class)"
+                    )
                     verdicts[name] = ParameterVerdict(
                         name, where, given, 0.0, 0.0 if given == 0 else 1.0, decision, "mpmath", 0.0, rounding,
                         f"{note}; the given value is {same}" if decision == "agree" else note,

@@ -127,7 +127,7 @@ def softmax(a):
     at most 1 and nothing overflows; the largest entry contributes exactly 1 to the sum.
     """
     a = np.asarray(a, dtype=float)
-    with np.errstate(over="ignore", invalid="ignore"):  # a - max = -inf only for |a| near 1e308: e^-inf = 0
+    with np.errstate(all="ignore"):  # e^(a - max) underflows to 0 far below the max; -inf only for |a| near 1e308
         e = np.exp(a - np.max(a, axis=-1, keepdims=True))
     return e / np.sum(e, axis=-1, keepdims=True)
 
@@ -139,7 +139,7 @@ def log_softmax(a):
     log1p keeps the digits of that sum when it is tiny (a confident row), where ln(1.0) would give 0.
     """
     a = np.asarray(a, dtype=float)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         shifted = a - np.max(a, axis=-1, keepdims=True)
         e = np.exp(shifted)
     top = np.argmax(a, axis=-1)[..., None]
