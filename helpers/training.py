@@ -194,7 +194,7 @@ def _make_dataset(name, points, labels, n_classes, test_fraction, rng, rescale=T
     train_parts, test_parts = [], []
     for c in range(n_classes):  # a loop over classes, not points
         members = rng.permutation(np.flatnonzero(labels == c))
-        n_test = min(int(round(test_fraction * len(members))), len(members) - 1)  # keep >= 1 to train on
+        n_test = min(math.floor(test_fraction * len(members) + 0.5), len(members) - 1)  # half up; >= 1 to train on
         test_parts.append(members[:n_test])
         train_parts.append(members[n_test:])
     train_index = rng.permutation(np.concatenate(train_parts))  # classes interleaved, not in blocks
@@ -311,17 +311,20 @@ def xor_truth_table():
 # -- a learner's own points -------------------------------------------------
 
 
-def _check_labels(labels, name, row_name):
+def _check_labels(labels, name, row_name, as_written=None):
     """Integer labels 0..k-1 with every class present and k >= 2; returns (int labels, k).
 
-    ``row_name(i)`` says where row i is for the message ("row 3", "line 5").
+    ``row_name(i)`` says where row i is for the message ("row 3", "line 5"); ``as_written[i]`` is
+    the label as the learner wrote it (a CSV cell), shown instead of the parsed number.
     """
     values = np.asarray(labels, dtype=float)
     bad = np.flatnonzero(~np.isfinite(values) | (values != np.round(values)) | (values < 0))
     if bad.size:
         i = int(bad[0])
+        shown = labels[i] if as_written is None else as_written[i]
+        shown = shown.item() if isinstance(shown, np.generic) else shown  # 1.5, not np.float64(1.5)
         raise ValueError(
-            f"{name}: {row_name(i)}: expected a class label 0, 1, 2, ... (a whole number >= 0), got {labels[i]!r}"
+            f"{name}: {row_name(i)}: expected a class label 0, 1, 2, ... (a whole number >= 0), got {shown!r}"
         )
     ints = values.astype(int)
     present = np.unique(ints)
@@ -380,7 +383,7 @@ def points_from_array(points, labels, test_fraction=0.25, seed=0, name="your poi
 def _read_csv_source(path_or_text):
     """(text, default name) from a path, a file object, bytes, or the CSV text itself.
 
-    A str is taken as CSV text when it holds a newline or a comma and names no existing file;
+    A str is taken as CSV text when it is blank or holds a newline or a comma, and names no existing file;
     otherwise it is a path (so a mistyped file name is reported as missing, not parsed).
     """
     source = path_or_text
@@ -391,7 +394,8 @@ def _read_csv_source(path_or_text):
             return source.decode("utf-8-sig"), "your points"
         except UnicodeDecodeError as error:
             raise ValueError(f"path_or_text: expected UTF-8 text ({error})") from None
-    if isinstance(source, str) and ("\n" in source or "," in source) and not os.path.isfile(source):
+    looks_like_text = not source.strip() or "\n" in source or "," in source if isinstance(source, str) else False
+    if looks_like_text and not os.path.isfile(source):  # an empty str is an empty file's text
         return source, "your points"
     if isinstance(source, (str, os.PathLike)):
         try:
@@ -424,7 +428,7 @@ def points_from_csv(path_or_text, test_fraction=0.25, seed=0, name=None, rescale
     points, fewer than two classes, or no data at all.
     """
     text, default_name = _read_csv_source(path_or_text)
-    rows, line_numbers = [], []
+    rows, line_numbers, label_cells = [], [], []
     header_seen = False
     for line_number, fields in enumerate(csv.reader(io.StringIO(text)), start=1):
         cells = [cell.strip() for cell in fields]
@@ -448,10 +452,11 @@ def points_from_csv(path_or_text, test_fraction=0.25, seed=0, name=None, rescale
                 )
         rows.append(numbers_in_row)
         line_numbers.append(line_number)
+        label_cells.append(cells[2])
     if not rows:
         raise ValueError("path_or_text: no data rows found; expected lines of x1,x2,label (a header is optional)")
     data = np.array(rows)
-    ints, k = _check_labels(data[:, 2], "path_or_text", lambda i: f"line {line_numbers[i]}, column label")
+    ints, k = _check_labels(data[:, 2], "path_or_text", lambda i: f"line {line_numbers[i]}, column label", label_cells)
     test_fraction = _as_float(test_fraction, "test_fraction", low=0.0, high=1.0, high_open=True)
     rng = np.random.default_rng(_as_int(seed, "seed"))
     return _make_dataset(name or default_name, data[:, :2], ints, k, test_fraction, rng, rescale=bool(rescale))
@@ -742,7 +747,7 @@ class Trainer:
         else:
             total = _as_int(steps, "steps")
         reporter, own = _reporter(progress, "training")
-        every = max(1, total // 100)
+        every = max(1, math.ceil(total / 100))  # at most about 100 reports
         start = self.step_count
         try:
             if reporter:
