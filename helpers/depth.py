@@ -71,6 +71,8 @@ class DepthMeasurement:
     width: int
     weights: str
     gains: np.ndarray
+    slopes: np.ndarray  # per network, the mean sigma'(a) over its hidden neurons
+
 
     @property
     def bound(self):
@@ -100,9 +102,12 @@ def measure_depths(depths=range(1, 13), width=4, seeds=range(200), weights="unit
     if depths.size == 0 or seeds.size == 0:
         raise ValueError("depths, seeds: expected at least one of each")
     gains = np.empty((depths.size, seeds.size))
+    slopes = np.empty_like(gains)
     for i, depth in enumerate(depths):
         for j, seed in enumerate(seeds):
             # one seed stream per (depth, seed), so adding depths never changes the others' networks
             net, x, y = random_sigmoid_network(int(depth), width, [int(seed), int(depth)], weights)
             gains[i, j] = first_layer_gain(net, x, y)
-    return DepthMeasurement(depths, seeds, int(width), weights, gains)
+            hidden = np.concatenate(net.forward(x).z[:-1])  # sigma' = z (1 - z) of every hidden neuron
+            slopes[i, j] = float(np.mean(hidden * (1 - hidden)))
+    return DepthMeasurement(depths, seeds, int(width), weights, gains, slopes)

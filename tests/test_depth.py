@@ -56,3 +56,13 @@ def test_bad_arguments(kwargs, match):
         D.random_sigmoid_network(**kwargs)
     with pytest.raises(ValueError, match="^depths, seeds:"):
         D.measure_depths(depths=[], seeds=range(3))
+
+
+def test_mean_slopes_are_sigmoid_slopes_and_smaller_with_larger_weights():
+    unit = D.measure_depths(depths=[3], seeds=range(30))
+    normal = D.measure_depths(depths=[3], seeds=range(30), weights="normal")
+    assert np.all((unit.slopes > 0) & (unit.slopes <= 0.25))
+    assert normal.slopes.mean() < unit.slopes.mean()
+    net, x, y = D.random_sigmoid_network(3, 4, [0, 3])
+    z = np.concatenate(net.forward(x).z[:-1])
+    assert unit.slopes[0, 0] == pytest.approx(np.mean(z * (1 - z)))
