@@ -52,6 +52,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 
@@ -95,8 +96,13 @@ def _as_int(value, name, minimum=0):
     return number
 
 
+def _is_real(value):
+    """A real number as network.py counts them: no bools, strings or complex numbers; Decimal is fine."""
+    return isinstance(value, (numbers.Real, Decimal)) and not isinstance(value, (bool, np.bool_))
+
+
 def _as_float(value, name, low=None, high=None, low_open=False, high_open=False):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+    if not _is_real(value):
         raise ValueError(f"{name}: expected a real number, got {value!r}")
     number = float(value)
     too_low = low is not None and (number <= low if low_open else number < low)
@@ -318,7 +324,8 @@ def _check_labels(labels, name, row_name, as_written=None):
     the label as the learner wrote it (a CSV cell), shown instead of the parsed number.
     """
     values = np.asarray(labels, dtype=float)
-    bad = np.flatnonzero(~np.isfinite(values) | (values != np.round(values)) | (values < 0))
+    # beyond 2**53 a float is no longer a count (and int64 would wrap): refused like 1.5
+    bad = np.flatnonzero(~np.isfinite(values) | (values != np.round(values)) | (values < 0) | (values > 2.0**53))
     if bad.size:
         i = int(bad[0])
         shown = labels[i] if as_written is None else as_written[i]
@@ -332,12 +339,15 @@ def _check_labels(labels, name, row_name, as_written=None):
         only = f"only label {present[0]}" if present.size else "no labels"
         raise ValueError(f"{name}: found {only}; expected at least 2 classes (labels 0 and 1) to tell apart")
     k = int(present[-1]) + 1
-    missing = sorted(set(range(k)) - set(present.tolist()))
-    if missing:
+    if present.size < k:
+        n_missing = k - present.size
+        # the first five gaps lie below present.size + 5, so a label of 10**15 costs no 10**15-long array
+        missing = np.setdiff1d(np.arange(min(k, present.size + 5)), present)[:5].tolist()
+        listed = ", ".join(map(str, missing)) + (f" and {n_missing - 5} more" if n_missing > 5 else "")
+        found = ", ".join(map(str, present[:10].tolist())) + (", ..." if present.size > 10 else "")
         raise ValueError(
-            f"{name}: expected labels 0..{k - 1} with none missing, but no point has label "
-            f"{', '.join(map(str, missing))} (found {', '.join(map(str, present.tolist()))}); number the classes "
-            f"0, 1, 2, ... in order"
+            f"{name}: expected labels 0..{k - 1} with none missing, but no point has label {listed} "
+            f"(found {found}); number the classes 0, 1, 2, ... in order"
         )
     return ints, k
 
@@ -357,7 +367,7 @@ def points_from_array(points, labels, test_fraction=0.25, seed=0, name="your poi
         raise ValueError(f"points: expected shape (n, 2), one row (x1, x2) per point, got shape {array.shape}")
     if kind == "O":  # a list: find the first entry that is not a real number, and say where
         for (i, j), value in np.ndenumerate(array):
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            if not _is_real(value):
                 raise ValueError(f"points: row {i}, column {j}: expected a real number, got {value!r}")
     values = array.astype(float)
     bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
@@ -372,7 +382,7 @@ def points_from_array(points, labels, test_fraction=0.25, seed=0, name="your poi
         raise ValueError("labels: expected class numbers 0, 1, ..., got booleans (write 0 and 1)")
     if label_array.dtype.kind not in "iuf":
         for i, value in enumerate(label_array):
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            if not _is_real(value):
                 raise ValueError(f"labels: row {i}: expected a class label 0, 1, 2, ..., got {value!r}")
     ints, k = _check_labels(label_array, "labels", lambda i: f"row {i}")
     test_fraction = _as_float(test_fraction, "test_fraction", low=0.0, high=1.0, high_open=True)
@@ -435,9 +445,11 @@ def points_from_csv(path_or_text, test_fraction=0.25, seed=0, name=None, rescale
         if not any(cells) or cells[0].startswith("#"):
             continue
         if len(cells) != 3:
+            other_separator = len(cells) == 1 and any(c in cells[0] for c in ";\t ")
+            hint = " (separate the columns with commas)" if other_separator else ""
             raise ValueError(
                 f"path_or_text: line {line_number}: expected 3 columns (x1, x2, label), got {len(cells)}: "
-                f"{','.join(fields)!r}"
+                f"{','.join(fields)!r}{hint}"
             )
         numbers_in_row = [_parse_number(cell) for cell in cells]
         if not rows and not header_seen and all(value is None for value in numbers_in_row):

@@ -119,7 +119,11 @@ def test_points_from_csv_reads_text_path_bytes_and_file_objects(tmp_path):
         ("0,0,0\n1,1,1.5\n", r"line 2, column label: expected a class label 0, 1, 2, .* got '1\.5'"),
         ("0,0,-1\n1,1,1\n", r"line 1, column label: expected a class label .* got '-1'"),
         ("0,0,0\n1,1,0\n", r"path_or_text: found only label 0; expected at least 2 classes"),
-        ("0,0,0\n1,1,2\n", r"path_or_text: expected labels 0..2 with none missing, but no point has label 1"),
+        ("0,0,0\n1,1,2\n", r"path_or_text: expected labels 0..2 with none missing, but no point has label 1 "),
+        ("0,0,0\n1,1,1e15\n", r"labels 0..1000000000000000 with none missing.* 999999999999994 more"),
+        ("0,0,0\n1,1,1e300\n", r"line 2, column label: expected a class label .* got '1e300'"),
+        ("0,0,0\n1,1,1000000\n", r"no point has label 1, 2, 3, 4, 5 and 999994 more \(found 0, 1000000\)"),
+        ("0;0;0\n1;1;1\n", r"line 1: expected 3 columns .* got 1: '0;0;0' \(separate the columns with commas\)"),
         ("no_such_file.csv", r"path_or_text: no file named 'no_such_file.csv'"),
     ],
 )
