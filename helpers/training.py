@@ -697,7 +697,7 @@ class Trainer:
         return self.history.stopped_because
 
     def _stop(self, reason):
-        self.history.stopped_because = f"step {self.step_count + 1}: {reason}"
+        self.history.stopped_because = f"step {self.step_count + 1}: diverged: {reason}"
 
     def _log(self):
         d = self.data
@@ -707,7 +707,7 @@ class Trainer:
             train_acc = accuracy(self.net, d.x_train, d.labels_train)
             test_acc = accuracy(self.net, d.x_test, d.labels_test) if d.n_test else math.nan
         except ValueError as error:  # the cost overflowed: as much a divergence as a step that did
-            self.history.stopped_because = f"after step {self.step_count}: {error}"
+            self.history.stopped_because = f"after step {self.step_count}: diverged: {error}"
             return
         h = self.history
         h.step.append(self.step_count)
