@@ -363,7 +363,8 @@ def depth_figure(*measurements):
     with rc_context(_rc()):
         fig, (ax,) = _new_figure(1, width_per_panel=8.5, height=5.0)
         depths = measurements[0].depths
-        ax.plot(depths, 0.25 ** depths.astype(float), color="black", linestyle="--", label="bound 0.25^depth (weights of spectral norm ≤ 1)")
+        ax.plot(depths, 0.25 ** depths.astype(float), color="black", linestyle="--",
+                label="bound 0.25^depth (weights of spectral norm ≤ 1)")
         for colour, m in zip((colours[0], colours[1], colours[2]), measurements):
             label = labels.get(m.weights, m.weights)
             ax.fill_between(m.depths, m.quantile(0.1), m.quantile(0.9), color=colour, alpha=0.2, linewidth=0)
