@@ -605,3 +605,195 @@ class StepsView(LiveFigure):
         for text in self.summary[len(lines):]:
             text.set_text("")
         return "blit"
+
+
+# ===========================================================================
+# Lesson 06: the path of gradient descent over the cost surface, and its loss curve
+# (DescentView; the numbers come from helpers.descent, one PairPath and Regime per change)
+# ===========================================================================
+
+REGIME_COLOUR = _style.OKABE_ITO["orange"]  # on this view orange means only "where the regime shows"
+
+
+def descent_grid(net, x, y, pair, limits, resolution=81, numbering="by_sender"):
+    """(grid_u, grid_v, E) over ``limits`` = ((u0, u1), (v0, v1)) for the two named weights."""
+    from .network import parameter_names
+
+    names = parameter_names(net, numbering)
+    (u0, u1), (v0, v1) = limits
+    grid_u, grid_v = np.linspace(u0, u1, resolution), np.linspace(v0, v1, resolution)
+    first, second = (names[name][1:] for name in pair)
+    return grid_u, grid_v, cost_surface(net, x, y, first, second, grid_u, grid_v)
+
+
+def _short_cost(value):
+    value = float(value)
+    if value != 0 and math.isfinite(value) and (abs(value) < 1e-3 or abs(value) >= 1e4):
+        return f"{value:.2e}".replace("-", MINUS)
+    return fmt(value, 4)
+
+
+class DescentView(LiveFigure):
+    """Gradient descent on two weights: the path of N steps over the true cost surface (left) and the
+    cost after each step (right, log scale), with the regime (``helpers.descent.classify_path``)
+    named at the top and marked in orange where it shows, on the path and on the curve.
+
+    Only the two weights on the axes learn (see ``helpers.descent``), so the colour map, computed
+    once per surface, is the surface the path moves on. Colours follow log10 E, so that the valley
+    floor shows. A change of lr or of the start only moves animated artists (path, markers, curve,
+    labels) and blits; a new surface or a new number of steps is a full draw.
+    """
+
+    kind = "descent"
+
+    def __init__(self, net, x, y, pair, limits, path, regime, lowest, labels=None, resolution=81,
+                 numbering="by_sender", style=None):
+        base = style or _style.current()
+        width, height = base.surface_size
+        super().__init__((width * 2.55, height * 1.25), style)
+        s = self.style
+        self.labels = dict(labels or {})
+        fig = self.figure
+        self.axes = fig.add_axes((0.065, 0.17, 0.33, 0.62))
+        self.colorbar_axes = fig.add_axes((0.405, 0.17, 0.014, 0.62))
+        self.loss_axes = fig.add_axes((0.55, 0.17, 0.43, 0.62))
+        ax, lx = self.axes, self.loss_axes
+        self.image = SurfaceImage(ax, s.cmap, Normalize(0, 1))
+        self.image.set_zorder(0)
+        ax.add_artist(self.image)
+        self._in_layer(self.image)
+        ax.tick_params(labelsize=s.tick_size)
+        lx.tick_params(labelsize=s.tick_size)
+        lx.set_yscale("log")
+        lx.set_xlabel("step", fontsize=s.font_size)
+        lx.set_ylabel("E (log scale)", fontsize=s.font_size)
+        lx.grid(True, which="major", alpha=0.3)
+        lx.set_title("cost after each step", fontsize=s.font_size)
+        self.colorbar_axes.set_xticks([])
+        self.colorbar_axes.yaxis.tick_right()
+        self.colorbar_axes.tick_params(labelsize=s.tick_size * 0.9)
+        self.colorbar_image = None
+
+        ring = dict(marker="o", markersize=s.marker_size * 1.5, markerfacecolor="none",
+                    markeredgecolor=REGIME_COLOUR, markeredgewidth=s.line_width * 1.3, linestyle="none")
+        self.path_line = self._animate(Line2D([], [], color=s.path, linewidth=s.line_width * 0.7, marker="o",
+                                              markersize=s.marker_size * 0.3, markerfacecolor=s.path,
+                                              markeredgecolor=s.marker_edge, markeredgewidth=0.5, zorder=2))
+        ax.add_line(self.path_line)
+        self.start_marker = self._animate(Line2D([], [], marker="o", markersize=s.marker_size * 0.8,
+                                                 markerfacecolor=s.marker_face, markeredgecolor=s.marker_edge,
+                                                 markeredgewidth=1.5, linestyle="none", zorder=4))
+        self.end_marker = self._animate(Line2D([], [], marker="s", markersize=s.marker_size * 0.7,
+                                               markerfacecolor="black", markeredgecolor=s.marker_face,
+                                               markeredgewidth=1.5, linestyle="none", zorder=4))
+        self.regime_marker = self._animate(Line2D([], [], zorder=5, **ring))
+        for artist in (self.start_marker, self.end_marker, self.regime_marker):
+            ax.add_line(artist)
+        self.loss_line = self._animate(Line2D([], [], color=s.positive, linewidth=s.line_width * 0.8, marker="o",
+                                              markersize=s.marker_size * 0.25, zorder=2))
+        self.loss_regime_marker = self._animate(Line2D([], [], zorder=5, **ring))
+        lx.add_line(self.loss_line)
+        lx.add_line(self.loss_regime_marker)
+        self.lowest_line = lx.axhline(1.0, color=s.muted, linestyle="--", linewidth=1.0)
+        self.loss_label = self._glyph_text(lx, 0, 0, fontsize=s.font_size, color=s.text, ha="left", zorder=6)
+        self.headline = self._glyph_text(ax, 0.012, 0.975, transform=fig.transFigure, ha="left", va="top",
+                                         fontsize=s.title_size, fontweight="bold")
+        self.detail = self._glyph_text(ax, 0.012, 0.905, transform=fig.transFigure, ha="left", va="top",
+                                       fontsize=s.font_size, color=s.muted)
+        fig.text(0.5, 0.012, "\u25cb start    \u25a0 end    white line: the path, one dot per step    "
+                 "orange ring: where the named regime shows    dashed: the lowest E", ha="center", va="bottom",
+                 fontsize=s.tick_size, color=s.muted)
+        self.path = self.regime = None
+        self._loss_steps = None
+        self.resolution = int(resolution)
+        self.numbering = numbering
+        self.set_surface(net, x, y, pair, limits, lowest)
+        self.update(path, regime)
+
+    def label(self, name):
+        return self.labels.get(name, name)
+
+    def set_surface(self, net, x, y, pair, limits, lowest):
+        """Compute and colour E over ``limits`` for ``pair`` (the other parameters as in ``net``). "full"."""
+        s = self.style
+        self.pair, self.limits, self.lowest = tuple(pair), tuple(map(tuple, limits)), float(lowest)
+        self.grid_u, self.grid_v, self.surface = descent_grid(net, x, y, pair, limits, self.resolution, self.numbering)
+        # Colour by log10 E: on a linear scale the valley floor (E near its lowest) is one flat colour.
+        high = float(self.surface.max())
+        floor = max(float(self.surface.min()), high * 1e-4, 1e-300)
+        low, top = math.log10(floor), math.log10(max(high, 1e-300))
+        if top - low < 1e-6:
+            low, top = low - 0.01, top + 0.01
+        self.image.set_data(np.log10(np.maximum(self.surface, floor)), self.grid_u, self.grid_v)
+        self.image.set_clim(low, top)
+        (u0, u1), (v0, v1) = self.limits
+        self.axes.set_xlim(u0, u1)
+        self.axes.set_ylim(v0, v1)
+        self.axes.set_xlabel(self.label(pair[0]), fontsize=s.font_size)
+        self.axes.set_ylabel(self.label(pair[1]), fontsize=s.font_size, labelpad=1)
+        self.axes.set_title(f"E({self.label(pair[0])}, {self.label(pair[1])}), only these two learn",
+                            fontsize=s.font_size)
+        cax = self.colorbar_axes
+        if self.colorbar_image is None:
+            self.colorbar_image = cax.imshow(np.linspace(0, 1, 256)[:, None], origin="lower", aspect="auto",
+                                             cmap=s.cmap)
+        self.colorbar_image.set_extent((0, 1, low, top))
+        cax.set_xlim(0, 1)
+        cax.set_ylim(low, top)
+        ticks = [t for t in MaxNLocator(nbins=5, steps=[1, 2, 5, 10]).tick_values(low, top) if low <= t <= top]
+        if len(ticks) < 2:
+            ticks = [low, top]
+        cax.set_yticks(ticks)
+        cax.set_yticklabels([f"{10.0 ** t:.3g}" for t in ticks])
+        cax.set_title("E", fontsize=s.font_size)
+        # The loss axis is fixed per surface (from a decade under the lowest cost, or 1e-10 of the highest,
+        # to a decade over the highest), so that a new lr only blits; a cost off that range sits on its
+        # edge and the text above says it.
+        bottom = self.lowest / 10 if self.lowest > high * 1e-10 else high * 1e-10
+        self.loss_limits = (10.0 ** math.floor(math.log10(bottom)), 10.0 ** math.ceil(math.log10(high) + 1))
+        self.loss_axes.set_ylim(*self.loss_limits)
+        self.lowest_line.set_ydata([self.lowest, self.lowest])
+        self.lowest_line.set_visible(self.lowest > 0)
+        self._layer_dirty = True
+        self._loss_steps = None
+        return "full"
+
+    def update(self, path, regime):
+        """Show ``path`` (a PairPath) and its ``regime``. Returns "blit", or "full" when the axes changed."""
+        self.path, self.regime = path, regime
+        u, v = path.values[:, 0], path.values[:, 1]
+        self.path_line.set_data(u, v)
+        self.start_marker.set_data(u[:1], v[:1])
+        self.end_marker.set_data(u[-1:], v[-1:])
+        k = min(regime.step, path.steps_taken)
+        self.regime_marker.set_data([u[k]], [v[k]])
+        steps = np.arange(path.steps_taken + 1)
+        bottom, top = self.loss_limits
+        shown = np.clip(path.costs, bottom, top)  # 0 has no place on a log axis; a diverged cost sits on top
+        self.loss_line.set_data(steps, shown)
+        self.loss_regime_marker.set_data([k], [shown[k]])
+        how = "blit"
+        x_max = max(path.n_steps, 1)
+        if x_max != self._loss_steps:
+            self._loss_steps = x_max
+            self.loss_axes.set_xlim(-0.02 * x_max, x_max * 1.02)
+            how = "full"
+        # the label sits beside the ring, on the side with more room
+        low, high = math.log10(bottom), math.log10(top)
+        up = (math.log10(shown[k]) - low) / (high - low) < 0.6
+        left_side = k > 0.6 * x_max
+        self.loss_label.ha = "right" if left_side else "left"
+        self.loss_label.va = "bottom" if up else "top"
+        factor = 10 ** ((high - low) * (0.05 if up else -0.05))
+        self.loss_label.set_position((k + (-1 if left_side else 1) * 0.04 * x_max, shown[k] * factor))
+        self.loss_label.set_text(f"{regime.name} (step {k})")
+        self.headline.set_text(regime.text)
+        (u0, u1), (v0, v1) = self.limits
+        inside = (u >= u0) & (u <= u1) & (v >= v0) & (v <= v1)
+        leaves = "" if inside.all() else f"; leaves the map at step {int(np.argmin(inside))}"
+        end = ", ".join(fmt(value, 2) for value in path.values[-1])
+        self.detail.set_text(
+            f"lr = {path.lr:.3g}, {path.steps_taken} steps: E {_short_cost(path.costs[0])} \u2192 "
+            f"{_short_cost(path.costs[-1])}; ({self.label(self.pair[0])}, {self.label(self.pair[1])}) "
+            f"ends at ({end}){leaves}" + ("; the next step overflowed" if path.stopped_because else ""))
+        return how

@@ -614,3 +614,484 @@ class Explorer:
         bundle["text/plain"] = self.summary()
         bundle["image/png"] = base64.b64encode(self.to_png()).decode("ascii")
         return bundle
+
+
+# ---------------------------------------------------------------------------
+# The backward step-through (issue 10): from the cost back to every weight, one chain-rule factor
+# at a time, on the network diagram; beside it the cost along one weight, its tangent and its step
+# ---------------------------------------------------------------------------
+
+
+class BackwardStepThrough:
+    """Walk the network diagram from E back to every weight and bias, one chain-rule step at a time.
+
+        step_through = BackwardStepThrough(net, x, y, lr)     # last line of a cell: shows it
+        step_through.controls["step"].value = 5               # what a person does, synchronously
+        step_through.next(); step_through.previous(); step_through.go(0)
+
+    The steps are ``helpers.backward_walk.backward_walk(net, x, y, numbering)``; the last gradient steps
+    land exactly on ``net.gradients(x, y)``. The diagram lights up (yellow: "being computed now") what the
+    current step computes, with the product so far and its number beside it and the whole step as a
+    caption; gradients already found show in grey. Beside it, ``SliceView``: E along one weight (the
+    weight chooser; a gradient step selects its own weight), the tangent whose slope is ∂E/∂w and, with
+    an ``lr``, the step −lr·∂E/∂w to scale.
+
+    Parameters: ``net``, one example ``x``, ``y`` (a batch is refused: the walk shows one example's
+    arithmetic), ``lr`` (None: no step on the slice), ``numbering`` as in ``parameter_names``, ``style``
+    a name of ``helpers.style.STYLES``.
+
+    Attributes: ``walk`` (the Walk), ``steps`` [(quantity, value)] in walk order, ``controls`` {"play",
+    "step", "first", "previous", "next", "last", "weight"}, ``index`` and ``current`` (the step shown),
+    ``text`` (the HTML panel of the step), ``state``, ``views``/``figures``/``canvases`` {"network",
+    "slice"}, ``widget``. ``close()`` frees it; re-running its cell closes it (as an Explorer).
+    """
+
+    canvas_class = FastCanvas
+    PLAY_INTERVAL_MS = 1800  # long enough to read a step aloud
+
+    def __init__(self, net, x, y, lr=None, numbering="by_sender", style=None):
+        from .backward_walk import STEP_KINDS, backward_walk  # here: draw/widgets import without it
+        from .draw import SliceView, WalkNetworkView
+
+        if not isinstance(net, Network):
+            raise ValueError(f"net: expected a helpers.Network, got {type(net).__name__}")
+        if lr is not None:
+            lr = _check_learning_rate(lr)
+        if style is not None:
+            if style not in _style.STYLES:
+                raise ValueError(f"style: expected one of {sorted(_style.STYLES)}, got {style!r}")
+            style = _style.STYLES[style]
+        self.style = style or _style.current()
+        self.closed = False
+        self._kinds = STEP_KINDS
+        self.walk = backward_walk(net, x, y, numbering)  # refuses a batch, bad shapes, NaN: names the argument
+        self.names = parameter_names(net, numbering)
+        x = np.asarray(x, dtype=float).reshape(net.layer_sizes[0])
+        y = np.asarray(y, dtype=float).reshape(net.layer_sizes[-1])
+        self.state = compute_state(net, x, y, lr, self.names)
+        self.steps = self.walk.pairs()
+        self._found_at = {step.parameter: i for i, step in enumerate(self.walk) if step.parameter is not None}
+        first = next((step.parameter for step in self.walk if step.parameter is not None), list(self.names)[0])
+
+        self.views = {"network": WalkNetworkView(self.state, style=style),
+                      "slice": SliceView(self.state, first, style=style)}
+        self.figures = {kind: view.figure for kind, view in self.views.items()}
+        self.canvases = {kind: attach_canvas(figure, self.canvas_class) for kind, figure in self.figures.items()}
+        self._frames = FrameLedger()
+        for canvas in self.canvases.values():
+            canvas.ledger = self._frames
+        self._frames.lead = self.canvases["network"]
+        self._holding = False
+        self._index = 0
+        side_width = self.figures["slice"].get_size_inches()[0] * self.style.dpi
+        self.text = widgets.HTML(layout=widgets.Layout(width=f"{side_width:.0f}px"))
+        self.position = widgets.HTML()
+        self.controls = self._build_controls(first)
+        self._show(0)
+        for view in self.views.values():
+            view.render("full")
+        self.widget = self._layout()
+        _register(self)
+
+    # -- controls -----------------------------------------------------------------
+
+    def _build_controls(self, first):
+        last = len(self.walk) - 1
+        controls = {
+            "first": widgets.Button(icon="fast-backward", tooltip="the first step: E"),
+            "previous": widgets.Button(icon="step-backward", tooltip="one step back"),
+            "play": widgets.Play(value=0, min=0, max=last, step=1, interval=self.PLAY_INTERVAL_MS,
+                                 show_repeat=False, tooltip="play the walk, one step at a time"),
+            "next": widgets.Button(icon="step-forward", tooltip="one step on"),
+            "last": widgets.Button(icon="fast-forward", tooltip="the last step"),
+            "step": widgets.IntSlider(value=0, min=0, max=last, step=1, description="step", readout=False,
+                                      continuous_update=True, style={"description_width": "2.6em"},
+                                      layout=widgets.Layout(width="220px" if self.style.name != "projector"
+                                                            else "340px")),
+            "weight": widgets.Dropdown(options=list(self.names), value=first, description="E along",
+                                       style={"description_width": "4em"}, layout=widgets.Layout(width="10em")),
+        }
+        for name in ("first", "previous", "next", "last"):
+            controls[name].layout = widgets.Layout(width="3em")
+        controls["first"].on_click(lambda _button: self.go(0))
+        controls["previous"].on_click(lambda _button: self.previous())
+        controls["next"].on_click(lambda _button: self.next())
+        controls["last"].on_click(lambda _button: self.go(len(self.walk) - 1))
+        self._link = widgets.link((controls["play"], "value"), (controls["step"], "value"))
+        controls["step"].observe(self._on_step, names="value")
+        controls["weight"].observe(self._on_weight, names="value")
+        return controls
+
+    def _on_step(self, change):
+        if self.closed:
+            return
+        with self._frames.batch():
+            self._show(change["new"])
+
+    def _on_weight(self, change):
+        if self._holding or self.closed:
+            return
+        with self._frames.batch():
+            view = self.views["slice"]
+            view.render(view.set_parameter(self.state, change["new"]))
+
+    # -- moving -----------------------------------------------------------------
+
+    @property
+    def index(self):
+        """The number of the step shown, from 0."""
+        return self._index
+
+    @property
+    def current(self):
+        """The WalkStep shown."""
+        return self.walk[self._index]
+
+    def go(self, index):
+        """Show step ``index`` (0 is E, ``len(steps) - 1`` the last gradient)."""
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < len(self.walk):
+            raise ValueError(f"index: expected a step number from 0 to {len(self.walk) - 1}, got {index!r}")
+        if self.closed:
+            return
+        self.controls["step"].value = int(index)  # the slider's observer redraws (the Play follows it)
+
+    def next(self):
+        """One step on (stays on the last)."""
+        if not self.closed:
+            self.go(min(self._index + 1, len(self.walk) - 1))
+
+    def previous(self):
+        """One step back (stays on the first)."""
+        if not self.closed:
+            self.go(max(self._index - 1, 0))
+
+    def _show(self, index):
+        self._index = index
+        step = self.walk[index]
+        computed = {name for name, at in self._found_at.items() if at <= index}
+        network = self.views["network"]
+        network.render(network.highlight(step, computed))
+        if step.parameter is not None and step.parameter != self.controls["weight"].value:
+            with self._hold():
+                self.controls["weight"].value = step.parameter
+            view = self.views["slice"]
+            view.render(view.set_parameter(self.state, step.parameter))
+        self.position.value = f"{index + 1} of {len(self.walk)}"
+        self.text.value = self._step_html(index)
+
+    @contextlib.contextmanager
+    def _hold(self):
+        holding, self._holding = self._holding, True
+        try:
+            yield
+        finally:
+            self._holding = holding
+
+    def _step_html(self, index):
+        from .draw import fmt_significant
+
+        step = self.walk[index]
+        escape = html.escape
+        lines = [f'<span style="color: #555555">step {index + 1} of {len(self.walk)}: '
+                 f'{escape(self._kinds.get(step.kind, step.kind))}</span>',
+                 f'<span style="font-size: 1.15em"><b>{escape(step.quantity)}</b> = '
+                 f'{escape(fmt_significant(step.value))}</span>']
+        if step.factor:
+            factor = escape(step.factor)
+            if step.factor_value is not None and not step.factor.endswith(fmt_significant(step.factor_value)):
+                factor += f" = {escape(fmt_significant(step.factor_value))}"
+            lines.append(f"factor: {factor}")
+        lines.append(escape(step.expression))
+        if step.note:
+            lines.append(f"<i>{escape(step.note)}</i>")
+        size = round(self.style.font_size * 96 / 72)
+        return f'<div style="font-size: {size}px; line-height: 1.4">' + "<br>".join(lines) + "</div>"
+
+    # -- lifecycle and display ----------------------------------------------------
+
+    def close(self):
+        """Free the widgets and figures (the step-through can no longer be shown or moved)."""
+        if self.closed:
+            return
+        self._summary_when_closed = self.summary()
+        self.closed = True
+        self._link.unlink()
+        seen = set()
+        if self.widget is not None:
+            _close_widget_tree(self.widget, seen)
+        for widget in [*self.controls.values(), self.text, self.position, *self.canvases.values()]:
+            _close_widget_tree(widget, seen)
+        for figure in self.figures.values():
+            figure.clear()
+        self.views, self.figures, self.canvases, self.controls = {}, {}, {}, {}
+        self.widget = None
+        self._frames = None
+        _LIVE.discard(self)
+
+    def _layout(self):
+        c = self.controls
+        buttons = widgets.HBox([c["first"], c["previous"], c["play"], c["next"], c["last"], c["step"], self.position],
+                               layout=widgets.Layout(align_items="center"))
+        side = widgets.VBox([c["weight"], self.canvases["slice"], self.text],
+                            layout=widgets.Layout(flex="0 0 auto", margin="0 0 0 10px"))
+        views = widgets.HBox([self.canvases["network"], side],
+                             layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
+        box = widgets.VBox([buttons, views])
+        box.add_class("backprop-step-through")
+        if self.style.name == "projector":
+            box.add_class("backprop-projector")
+            size = round(self.style.font_size * 96 / 72)
+            box.children = (*box.children, widgets.HTML(
+                f"<style>.backprop-projector .widget-label, .backprop-projector .widget-html-content, "
+                f".backprop-projector button, .backprop-projector select "
+                f"{{font-size: {size}px !important; line-height: 1.4 !important;}}</style>"))
+        return box
+
+    def summary(self):
+        """A plain-text account of the step shown (deterministic: no ids, no addresses)."""
+        if self.closed:
+            return self._summary_when_closed.replace("Backward step-through", "Closed backward step-through", 1)
+        from .draw import fmt_significant
+
+        sizes = "-".join(map(str, self.state.net.layer_sizes))
+        step = self.current
+        found = self.walk.gradient_steps()
+        gradients = ", ".join(f"{name} = {fmt_significant(value)}" for name, value in found.items())
+        return "\n".join([
+            f"Backward step-through of a {sizes} network: {len(self.walk)} steps from E = "
+            f"{fmt_significant(self.walk.cost)} back to every weight",
+            f"  step {self._index + 1}: {step.quantity} = {step.expression}",
+            f"  gradients at the end: {gradients}",
+            f"  E along {self.controls['weight'].value}",
+        ])
+
+    def __repr__(self):
+        return self.summary()
+
+    def to_png(self):
+        """The diagram and the slice as they are now, side by side, as one PNG (bytes)."""
+        if self.closed:
+            raise ValueError("self: this step-through is closed; make a new one")
+        return compose_png([self.views["network"], self.views["slice"]])
+
+    def _repr_mimebundle_(self, **kwargs):
+        if self.closed:
+            return {"text/plain": self.summary()}
+        bundle = self.widget._repr_mimebundle_(**kwargs) or {}
+        bundle["text/plain"] = self.summary()
+        bundle["image/png"] = base64.b64encode(self.to_png()).decode("ascii")
+        return bundle
+
+
+# ===========================================================================
+# Lesson 06: the learning rate, live (DescentExplorer; view in draw.DescentView, numbers in helpers.descent)
+# ===========================================================================
+
+DESCENT_LR_RANGE = (-3.0, 3.0)  # powers of ten: 0.001 .. 1000
+DESCENT_LR_STEP = 0.05  # in powers of ten: 120 key presses end to end, fine enough to find the edges
+DESCENT_MAX_STEPS = 200
+
+
+class DescentExplorer:
+    """A learning-rate slider (log scale) that redraws the whole path of N descent steps on the cost
+    surface, with the loss curve and the regime named where it shows.
+
+    Only the two weights of ``pair`` learn (``helpers.descent.pair_descent``), so the colour map is the
+    true surface the path moves on.
+
+    Parameters
+    ----------
+    net, x, y : the network and its (batch of) example(s)
+    pair : two parameter names (``parameter_names(net, numbering)``) on the axes, the ones that learn
+    lr, steps : starting learning rate and number of steps N
+    starts : optional {label: (value, value)} start points for a "start" dropdown; the first is used
+        first. Default: the pair's values in ``net``.
+    limits : ((u0, u1), (v0, v1)) of the map; default: -4..4 around the starts
+    lowest : the lowest cost the pair can reach (for naming "good" and "slow"); default: the lowest
+        value on the map
+    labels : {parameter name: name shown} (e.g. the slides' w0, w1, w2 for the chain's w1, w2, w3)
+
+    ``controls``: "lr" (FloatLogSlider), "steps" (IntSlider), and "start" (Dropdown) when ``starts``
+    has more than one entry. Setting a value redraws synchronously: ``ex.controls["lr"].value = 3.0``.
+    ``path`` and ``regime`` are the current PairPath and Regime; ``message`` says why a value was refused.
+    """
+
+    def __init__(self, net, x, y, pair=("w1", "w2"), lr=0.5, steps=40, starts=None, limits=None, lowest=None,
+                 labels=None, numbering="by_sender", style=None):
+        from .descent import pair_descent  # checks net, pair, lr, steps
+
+        if style is not None:
+            if style not in _style.STYLES:
+                raise ValueError(f"style: expected one of {sorted(_style.STYLES)}, got {style!r}")
+            style = _style.STYLES[style]
+        self.style = style or _style.current()
+        self.closed = False
+        self._net, self._x, self._y = net, x, y
+        self._numbering = numbering
+        first = pair_descent(net, x, y, pair, lr, 0, numbering=numbering)  # validates before anything is built
+        self.pair = first.names
+        if starts is None:
+            starts = {"as given": tuple(first.values[0])}
+        starts = {str(label): tuple(float(v) for v in point) for label, point in dict(starts).items()}
+        if not starts or any(len(point) != 2 for point in starts.values()):
+            raise ValueError("starts: expected {label: (value, value)} with at least one start point")
+        self.starts = starts
+        if limits is None:
+            points = np.array(list(starts.values()))
+            limits = tuple((min(-4.0, math.floor(points[:, i].min()) - 1), max(4.0, math.ceil(points[:, i].max()) + 1))
+                           for i in range(2))
+        self.limits = tuple(tuple(float(v) for v in pair_limits) for pair_limits in limits)
+        self._start_label = next(iter(starts))
+        self._lr, self._steps = float(lr), int(steps)
+        self.path, self.regime = self._compute(self._lr, self._steps, self._start_label)
+        from .draw import DescentView, descent_grid
+
+        if lowest is None:
+            lowest = float(descent_grid(net, x, y, self.pair, self.limits, 81, numbering)[2].min())
+        self.lowest = float(lowest)
+        self.path, self.regime = self._compute(self._lr, self._steps, self._start_label)
+        self.view = DescentView(net, x, y, self.pair, self.limits, self.path, self.regime, self.lowest,
+                                labels=labels, numbering=numbering, style=style)
+        self.views = {"descent": self.view}
+        self.figures = {"descent": self.view.figure}
+        self.canvas = attach_canvas(self.view.figure, FastCanvas)
+        self.canvases = {"descent": self.canvas}
+        self.view.render("full")
+        self.message = widgets.HTML(value="", layout=widgets.Layout(width="100%"))
+        self.controls = self._build_controls()
+        self.readouts = {"lr": widgets.HTML(layout=widgets.Layout(width="4.5em")),
+                         "steps": widgets.HTML(layout=widgets.Layout(width="4.5em"))}
+        self._show_readouts()
+        self.widget = self._layout()
+        _register(self)
+
+    # -- numbers ----------------------------------------------------------------
+
+    def _compute(self, lr, steps, start_label):
+        from .descent import classify_path, pair_descent
+
+        path = pair_descent(self._net, self._x, self._y, self.pair, lr, steps, start=self.starts[start_label],
+                            numbering=self._numbering)
+        lowest = getattr(self, "lowest", None)
+        regime = classify_path(path, 0.0 if lowest is None else lowest)
+        return path, regime
+
+    # -- controls ---------------------------------------------------------------
+
+    def _build_controls(self):
+        width = "260px" if self.style.name != "projector" else "360px"
+        low, high = DESCENT_LR_RANGE
+        exponent = math.log10(self._lr)
+        controls = {
+            "lr": widgets.FloatLogSlider(value=self._lr, base=10, min=min(low, math.floor(exponent)),
+                                         max=max(high, math.ceil(exponent)), step=DESCENT_LR_STEP,
+                                         description="lr", readout=False, continuous_update=True,
+                                         style={"description_width": "3em"}, layout=widgets.Layout(width=width)),
+            "steps": widgets.IntSlider(value=self._steps, min=1, max=max(DESCENT_MAX_STEPS, self._steps),
+                                       description="steps", readout=False, continuous_update=True,
+                                       style={"description_width": "3em"}, layout=widgets.Layout(width=width)),
+        }
+        if len(self.starts) > 1:
+            controls["start"] = widgets.Dropdown(options=list(self.starts), value=self._start_label,
+                                                 description="start", style={"description_width": "3em"},
+                                                 layout=widgets.Layout(width=width))
+        for name, control in controls.items():
+            control.observe(self._on_change(name), names="value")
+        return controls
+
+    def _on_change(self, name):
+        def handler(change):
+            if self.closed or getattr(self, "_holding", False):
+                return
+            try:
+                self._apply(name, change["new"])
+            except ValueError as error:
+                self._holding = True
+                try:
+                    self.controls[name].value = change["old"]
+                finally:
+                    self._holding = False
+                self.message.value = f'<span style="color: #a63603">{html.escape(f"⚠ {name}: {error}")}</span>'
+            else:
+                self.message.value = ""
+
+        return handler
+
+    def _apply(self, name, new):
+        lr, steps, start = self._lr, self._steps, self._start_label
+        if name == "lr":
+            if not (isinstance(new, (int, float)) and math.isfinite(new) and new > 0):
+                raise ValueError(f"expected a learning rate > 0, got {new!r}")
+            lr = float(new)
+        elif name == "steps":
+            steps = int(new)
+        else:
+            start = new
+        path, regime = self._compute(lr, steps, start)  # a refusal raises here, before anything changed
+        self._lr, self._steps, self._start_label = lr, steps, start
+        self.path, self.regime = path, regime
+        self.view.render(self.view.update(path, regime))
+        self._show_readouts()
+
+    def _show_readouts(self):
+        self.readouts["lr"].value = f"{self._lr:.3g}"
+        self.readouts["steps"].value = str(self._steps)
+
+    # -- lifecycle and display -------------------------------------------------
+
+    def close(self):
+        """Free the widgets and the figure."""
+        if self.closed:
+            return
+        self._summary_when_closed = self.summary()
+        self.closed = True
+        seen = set()
+        if self.widget is not None:
+            _close_widget_tree(self.widget, seen)
+        for widget in [*self.controls.values(), *self.readouts.values(), self.message, self.canvas]:
+            _close_widget_tree(widget, seen)
+        self.view.figure.clear()
+        self.views, self.figures, self.canvases, self.controls, self.readouts = {}, {}, {}, {}, {}
+        self.widget = self.canvas = self.view = None
+        _LIVE.discard(self)
+
+    def _layout(self):
+        def row(name):
+            return widgets.HBox([self.controls[name], self.readouts[name]])
+
+        column = [widgets.HTML("<b>learning rate</b> (log scale)"), row("lr"), widgets.HTML("<b>number of steps</b>"),
+                  row("steps")]
+        if "start" in self.controls:
+            column += [widgets.HTML("<b>start point</b>"), self.controls["start"]]
+        column.append(self.message)
+        controls = widgets.VBox(column, layout=widgets.Layout(margin="0 10px 0 0", flex="0 0 auto",
+                                                               width="max-content"))
+        box = widgets.VBox([controls, self.canvas], layout=widgets.Layout(align_items="flex-start"))
+        box.add_class("backprop-explorer")
+        return box
+
+    def summary(self):
+        """Plain text of the current path and regime (deterministic)."""
+        if self.closed:
+            return "Closed " + self._summary_when_closed[0].lower() + self._summary_when_closed[1:]
+        labels = self.view.labels
+        names = ", ".join(labels.get(n, n) for n in self.pair)
+        start = ", ".join(f"{v:g}" for v in self.starts[self._start_label])
+        return (f"Descent explorer over ({names}) from ({start}), lr = {self._lr:.3g}, {self._steps} steps\n"
+                f"  E {fmt(self.path.costs[0], 4)} -> {self.path.costs[-1]:.3g}; {self.regime.text}")
+
+    def __repr__(self):
+        return self.summary()
+
+    def to_png(self):
+        if self.closed:
+            raise ValueError("self: this explorer is closed; make a new one")
+        return compose_png([self.view])
+
+    def _repr_mimebundle_(self, **kwargs):
+        if self.closed:
+            return {"text/plain": self.summary()}
+        bundle = self.widget._repr_mimebundle_(**kwargs) or {}
+        bundle["text/plain"] = self.summary()
+        bundle["image/png"] = base64.b64encode(self.to_png()).decode("ascii")
+        return bundle
