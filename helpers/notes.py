@@ -281,8 +281,9 @@ def _single_example(net, x, y):
 
 def _output_deltas(net, a_out, y_hat, y):
     """dE/da for each output unit, the cost summed over the outputs."""
-    if net.cost_name == "cross_entropy":
-        return y_hat - y  # the sigmoid's slope cancels against the logistic cost's 1/(y_hat(1 - y_hat))
+    if net.cost_name in ("cross_entropy", "categorical_cross_entropy"):
+        # the output's slope cancels: sigmoid against the logistic cost, softmax's Jacobian against its cost
+        return y_hat - y
     return (y_hat - y) * ACTIVATIONS[net.activations[-1]][1](a_out)
 
 

@@ -528,3 +528,15 @@ def test_bad_input_is_refused_with_the_argument_named(example):
     with pytest.raises(ValueError, match=r"^x: expected one example"):
         stream_output_gradient(net, np.array([x, x]), np.array([y, y]))
     assert isinstance(notes_backprop_step(net, x, y, lr), NotesStep)
+
+
+def test_paths_work_with_a_softmax_output():
+    # the softmax's Jacobian cancels against categorical cross-entropy, as the sigmoid's slope does for
+    # the logistic cost: the path sums still land on backprop
+    from helpers import Network
+
+    net = Network([np.array([[0.1, -0.3], [0.4, 0.2]]), np.array([[0.5, -0.6], [0.3, 0.8], [-0.2, 0.1]])],
+                  activations=("tanh", "softmax"), cost="categorical_cross_entropy")
+    x, y = np.array([0.7, -1.2]), np.array([0.0, 1.0, 0.0])
+    paths = hidden_gradient_by_paths(net, x, y)
+    np.testing.assert_allclose(paths.weights, net.gradients(x, y).weights[0], rtol=1e-12)
