@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -60,9 +61,9 @@ def course_root() -> Path:
 
 
 def has_explorer(notebook: Path) -> bool:
-    """Whether a notebook builds a live explorer (some code cell calls Explorer(...))."""
+    """Whether a notebook builds a live explorer (some code cell calls Explorer(...), not DescentExplorer(...))."""
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    return any(cell["cell_type"] == "code" and "Explorer(" in "".join(cell["source"]) for cell in cells)
+    return any(cell["cell_type"] == "code" and re.search(r"\bExplorer\(", "".join(cell["source"])) for cell in cells)
 
 
 def cells_raising_on_purpose(notebook: Path) -> frozenset[int]:
