@@ -650,7 +650,7 @@ class DescentView(LiveFigure):
                  numbering="by_sender", style=None):
         base = style or _style.current()
         width, height = base.surface_size
-        super().__init__((width * 2.55, height * 1.25), style)
+        super().__init__((width * 2.4, height * 1.25), style)
         s = self.style
         self.labels = dict(labels or {})
         fig = self.figure
@@ -784,8 +784,8 @@ class DescentView(LiveFigure):
         left_side = k > 0.6 * x_max
         self.loss_label.ha = "right" if left_side else "left"
         self.loss_label.va = "bottom" if up else "top"
-        factor = 10 ** ((high - low) * (0.05 if up else -0.05))
-        self.loss_label.set_position((k + (-1 if left_side else 1) * 0.04 * x_max, shown[k] * factor))
+        factor = 10 ** ((high - low) * (0.07 if up else -0.07))
+        self.loss_label.set_position((k + (-1 if left_side else 1) * 0.05 * x_max, shown[k] * factor))
         self.loss_label.set_text(f"{regime.name} (step {k})")
         self.headline.set_text(regime.text)
         (u0, u1), (v0, v1) = self.limits
@@ -797,3 +797,420 @@ class DescentView(LiveFigure):
             f"{_short_cost(path.costs[-1])}; ({self.label(self.pair[0])}, {self.label(self.pair[1])}) "
             f"ends at ({end}){leaves}" + ("; the next step overflowed" if path.stopped_because else ""))
         return how
+
+
+# ---------------------------------------------------------------------------
+# The backward step-through (issue 10): the diagram walked from E back to every weight, one
+# chain-rule factor at a time, and the cost along one weight with its tangent and its step.
+# Views only: ``widgets.BackwardStepThrough`` wires them to controls; the steps come from
+# ``helpers.backward_walk`` (duck-typed here: kind, quantity, value, expression, highlight, parameter).
+# ---------------------------------------------------------------------------
+
+#: the one colour of the step-through that means "being computed now" (a highlighter pen: it sits
+#: behind the blue/vermillion of the weights' signs and the black of the numbers, never on them)
+HIGHLIGHT = _style.OKABE_ITO["yellow"]
+
+
+def fmt_significant(value, digits=4):
+    """A number to ``digits`` significant digits, as the backward walk writes its products
+    (a real minus sign, inf and NaN written out, never −0)."""
+    value = float(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "inf" if value > 0 else MINUS + "inf"
+    return f"{value + 0.0:.{digits}g}".replace("-", MINUS)
+
+
+def walk_caption(step):
+    """The whole of one walk step on one line: "∂E/∂w5 = δ3 · z1 = −0.3438 × 0.5744 = −0.1975"."""
+    name = step.quantity.split(" = ")[0]
+    if step.expression.startswith(name + " = "):  # the cost: "E = −[y ln ŷ + ...] = 0.4213"
+        return step.expression
+    return f"{step.quantity} = {step.expression}"
+
+
+def walk_product(step):
+    """(the product built so far in symbols, its number) of one walk step: ("δ3 · z1", "−0.1975")."""
+    parts = step.expression.split(" = ")
+    name = step.quantity.split(" = ")[0]
+    symbols = parts[1] if parts[0] == name and len(parts) > 2 else parts[0]
+    return f"{name} = {symbols}", parts[-1]
+
+
+class WalkNetworkView(NetworkView):
+    """The network diagram of the backward step-through.
+
+    ``highlight(step, computed)`` lights up, in yellow (``HIGHLIGHT``: only ever "being computed now"),
+    what one step of ``backward_walk`` computes: the cost (E in the title), a node, an edge or the bias
+    line of a node; puts the product built so far with its number in a box beside it; and writes the
+    whole step (quantity = product = numbers) as a caption under the diagram. The gradients in
+    ``computed`` (the walk has passed them) show in grey on their edges, the others are not shown yet.
+    The diagram is drawn roomier than the explorer's (the numbers of a 2-2-2 net with biases need it),
+    but never wider than ``MAX_WIDTH`` times the style's network width, so the slice view fits beside it.
+    """
+
+    kind = "walk"
+    WIDTH_SCALE, HEIGHT_SCALE = 1.25, 1.1
+    MAX_WIDTH = 1.46  # with the slice view beside it: 1200 CSS pixels, JupyterLab's output width at 1366x768
+
+    def __init__(self, state, style=None):
+        from dataclasses import replace  # local: this section is added at the end of a shared module
+
+        base = style or _style.current()
+        sizes = state.net.layer_sizes
+        biased = any(b is not None for b in state.net.biases)
+        natural = base.network_size[0] * max(1.0, (len(sizes) - 1) / 2) * (1.08 if biased else 1.0)
+        scale = min(self.WIDTH_SCALE, self.MAX_WIDTH * base.network_size[0] / natural)
+        roomy = replace(base, network_size=(base.network_size[0] * scale, base.network_size[1] * self.HEIGHT_SCALE))
+        super().__init__(state, show_gradients=True, show_cost=True, style=roomy)
+        s, ax = self.style, self.axes
+        for label in self.gradient_labels.values():  # a gradient shows once the walk has computed it
+            label.set_visible(False)
+
+        # Room under the diagram for a caption of two lines, above the legend; inches per data unit stay,
+        # so the boxes and edges placed in inches by NetworkView stay where they are.
+        width, height = self.figure.get_size_inches()
+        y0, y1 = ax.get_ylim()
+        self._line_height = self._text_size("lp", s.font_size)[1]
+        self._legend_top = 0.06 + self._text_size("lp", s.tick_size * 0.9)[1] + 0.06
+        extra = self._line_height * 2.4 + 0.12
+        self.figure.set_size_inches(width, height + extra)
+        ax.set_ylim(y0 - extra * (y1 - y0) / height, y1)
+        inches = self.figure.dpi_scale_trans
+        self.caption = self._glyph_text(ax, width / 2, self._legend_top + 0.04, transform=inches, va="bottom",
+                                        fontsize=s.font_size, linespacing=1.3, zorder=7)
+
+        # What lights up: one band under an edge, a box over each node and over each bias line, a box
+        # around E in the title; then the product box, over everything.
+        self.edge_band = self._animate(ax.add_line(Line2D([], [], color=HIGHLIGHT, solid_capstyle="round",
+                                                          zorder=0.9, visible=False)))
+        self.node_highlights, self.bias_highlights = [], {}
+        pad = 2.5 / 72
+        bias_of = {(where[1] + 1, where[2]) for where in state.names.values() if where[0] == "bias"}
+        for l, boxes in enumerate(self.node_boxes):
+            row = []
+            for j, box in enumerate(boxes):
+                x, y, w, h = box.get_x(), box.get_y(), box.get_width(), box.get_height()
+                row.append(self._patch(ax, (x - pad, y - pad), w + 2 * pad, h + 2 * pad, box.get_transform(),
+                                       facecolor=HIGHLIGHT, edgecolor=s.node_edge, linewidth=s.line_width, zorder=4.5))
+                if (l, j) in bias_of:  # the third line of the node: "b1_1 = 0.350"
+                    middle = -1.3 * self._line_height  # GlyphText lines are 1.3 line heights apart, centred
+                    self.bias_highlights[(l, j)] = self._patch(
+                        ax, (x + pad, middle - 0.62 * self._line_height), w - 2 * pad, 1.24 * self._line_height,
+                        box.get_transform(), facecolor=HIGHLIGHT, edgecolor=s.node_edge, linewidth=s.line_width * 0.6,
+                        zorder=4.6)
+            self.node_highlights.append(row)
+        self.title_highlight = self._patch(ax, (0, 0), 1, 1, inches, facecolor=HIGHLIGHT, edgecolor="none",
+                                           zorder=2.5)
+        self.product_box = self._patch(ax, (0, 0), 1, 1, inches, facecolor="white", edgecolor=s.text,
+                                       linewidth=s.line_width * 0.6, zorder=6)
+        self.product = self._glyph_text(ax, 0, 0, transform=inches, fontsize=s.font_size, linespacing=1.3, zorder=7)
+        self.highlighted = None
+
+    def _patch(self, ax, xy, width, height, transform, **kwargs):
+        """An animated rounded box, hidden until a step lights it up."""
+        from matplotlib.patches import FancyBboxPatch
+
+        box = FancyBboxPatch(xy, width, height, boxstyle="round,pad=0,rounding_size=0.05", transform=transform,
+                             visible=False, **kwargs)
+        box.set_clip_on(False)
+        ax.add_patch(box)
+        return self._animate(box)
+
+    def _draw_legend(self, ax):
+        """The explorer's key (sign colours, width, grey gradients) and the highlight's meaning."""
+        s = self.style
+        size = s.tick_size * 0.9
+        inches = self.figure.dpi_scale_trans
+        parts = [(s.positive, "w > 0", 1.5), (s.negative, "w < 0", 1.5), (None, "edge width = |w|", 0),
+                 (None, "grey: \u2202E/\u2202w found so far", 0), (HIGHLIGHT, "being computed now", 5.0)]
+        sample = 0.3
+        widths = [(sample if colour else 0) + self._text_size(label, size)[0] + 0.22 for colour, label, _ in parts]
+        left = (self.figure.get_size_inches()[0] - sum(widths)) / 2
+        middle = 0.06 + self._text_size("lp", size)[1] / 2
+        for (colour, label, thickness), width in zip(parts, widths):
+            text_left = left
+            if colour:
+                line = Line2D([left, left + sample - 0.06], [middle, middle], color=colour,
+                              linewidth=s.line_width * thickness, transform=inches, solid_capstyle="butt")
+                line.set_clip_on(False)
+                ax.add_line(line)
+                text_left += sample
+            ax.text(text_left, middle, label, transform=inches, ha="left", va="center", fontsize=size, color=s.muted)
+            left += width
+
+    # -- one step ------------------------------------------------------------------
+
+    def _inches(self, x, y):
+        """A data point of the diagram in inches from the figure's lower-left corner."""
+        px, py = self.axes.transData.transform((x, y))
+        return px / self.figure.dpi, py / self.figure.dpi
+
+    def _wrap(self, text, size, width):
+        """``text`` in as few lines as fit ``width`` inches, broken before " = " where it can."""
+        if self._text_size(text, size)[0] <= width:
+            return text
+        parts = text.split(" = ")
+        lines, line = [], parts[0]
+        for part in parts[1:]:
+            candidate = f"{line} = {part}"
+            if self._text_size(candidate, size)[0] <= width:
+                line = candidate
+            else:
+                lines.append(line)
+                line = "= " + part
+        lines.append(line)
+        return "\n".join(lines)
+
+    def _best_place(self, anchors, box_w, box_h, keep_visible=None):
+        """The centre (inches) among ``anchors`` where a box_w x box_h box covers the least: no node box,
+        no label, not the title, caption or legend strips, not off the figure; earlier anchors win ties."""
+        width, height = self.figure.get_size_inches()
+        nodes = []
+        for layer, boxes in zip(self.positions, self.node_boxes):
+            for (x, y), box in zip(layer, boxes):
+                cx, cy = self._inches(x, y)
+                nodes.append((cx - box.get_width() / 2, cy - box.get_height() / 2, cx + box.get_width() / 2,
+                              cy + box.get_height() / 2))
+        labels = []  # the visible edge labels, as boxes around their rotated text
+        for label in (*self.edge_labels.values(), *self.gradient_labels.values()):
+            if not label.get_visible() or not label.get_text():
+                continue
+            lx, ly = self._inches(*label.get_position())
+            text_w, text_h = self._text_size(label.get_text(), label.get_fontsize())
+            angle = math.radians(label.rotation)
+            side = 1 if label.va == "bottom" else -1  # the text lies above (bottom-anchored) or below its anchor
+            lx, ly = lx - side * math.sin(angle) * text_h / 2, ly + side * math.cos(angle) * text_h / 2
+            half_w = abs(math.cos(angle)) * text_w / 2 + abs(math.sin(angle)) * text_h / 2
+            half_h = abs(math.sin(angle)) * text_w / 2 + abs(math.cos(angle)) * text_h / 2
+            labels.append((lx - half_w, ly - half_h, lx + half_w, ly + half_h))
+        bottom = self._legend_top + self._line_height * 2.4  # the caption and the legend
+        top = height - 0.1 - self._text_size("lp", self.style.title_size)[1]  # the title
+
+        def overlap(a, b):
+            return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+        best, best_score = anchors[0], math.inf
+        for rank, (cx, cy) in enumerate(anchors):
+            box = (cx - box_w / 2, cy - box_h / 2, cx + box_w / 2, cy + box_h / 2)
+            area = box_w * box_h
+            score = 20 * sum(overlap(box, node) for node in nodes)
+            score += 6 * sum(overlap(box, label) for label in labels)
+            score += 20 * (overlap(box, (-9, -9, width + 9, bottom)) + overlap(box, (-9, top, width + 9, height + 9)))
+            score += 50 * (area - overlap(box, (0.03, 0.03, width - 0.03, height - 0.03)))
+            if keep_visible is not None:  # the lit edge: a box over more than its middle hides the highlight
+                inside = np.mean((box[0] < keep_visible[0]) & (keep_visible[0] < box[2])
+                                 & (box[1] < keep_visible[1]) & (keep_visible[1] < box[3]))
+                score += 3 * max(0.0, inside - 0.4)
+            score += 0.01 * rank
+            if score < best_score:
+                best, best_score = (cx, cy), score
+        return best
+
+    def highlight(self, step, computed=()):
+        """Show one walk step: light up ``step.highlight``, the product box beside it, the caption; the
+        gradients of the parameters in ``computed`` in grey on their edges. Returns "blit"."""
+        s = self.style
+        for name, label in self.gradient_labels.items():
+            label.set_visible(name in computed)
+            self.edge_labels[name].set_visible(True)
+        for artist in (self.edge_band, self.title_highlight, *self.bias_highlights.values(),
+                       *(box for row in self.node_highlights for box in row)):
+            artist.set_visible(False)
+        width, height = self.figure.get_size_inches()
+        symbols, number = walk_product(step)
+        lines = [symbols, f"= {number}"]
+        if self._text_size(symbols, s.font_size)[0] > 1.35 * s.font_size / 10.5 and " = " in symbols:
+            lines[:1] = [symbols.split(" = ")[0], "= " + symbols.split(" = ", 1)[1]]  # narrower, one line more
+        self.product.set_text("\n".join(lines))
+        line_w = max(self._text_size(line, s.font_size)[0] for line in lines)
+        pad = s.font_size / 72 * 0.55
+        box_w, box_h = line_w + 2 * pad, self._line_height * (1 + 1.3 * (len(lines) - 1)) + 1.4 * pad
+        where = step.highlight
+        keep_visible = None
+        anchors = []  # where the product box may go, in inches, best first; none: no box
+        if where[0] == "cost":  # E is in the title, which the box would only repeat
+            title = self.title.get_text()
+            title_w = self._text_size(title, s.title_size)[0] + 2 * pad
+            title_h = self._text_size("lp", s.title_size)[1] + 1.2 * pad
+            top = 0.985 * height + 0.6 * pad
+            self.title_highlight.set_bounds(width / 2 - title_w / 2, top - title_h, title_w, title_h)
+            self.title_highlight.set_visible(True)
+        elif where[0] in ("node", "bias"):
+            layer, index = (where[1], where[2]) if where[0] == "node" else (where[1] + 1, where[2])
+            (self.bias_highlights[(layer, index)] if where[0] == "bias" else
+             self.node_highlights[layer][index]).set_visible(True)
+            box = self.node_boxes[layer][index]
+            x, y = self._inches(*self.positions[layer][index])
+            dy = box.get_height() / 2 + 0.1 + box_h / 2
+            dx = box.get_width() / 2 + 0.1 + box_w / 2
+            for more in (0.0, 0.3):
+                anchors += [(x, y - dy - more), (x, y + dy + more), (x - dx - more, y), (x + dx + more, y),
+                            (x - dx, y - dy - more), (x - dx, y + dy + more), (x + dx, y - dy - more),
+                            (x + dx, y + dy + more)]
+        elif where[0] == "edge":
+            _, l, row, col = where
+            name = self._names_by_index[("weight", l, row, col)]
+            line = self.edges[name]
+            self.edge_band.set_data(*line.get_data())
+            self.edge_band.set_linewidth(line.get_linewidth() + 9)
+            self.edge_band.set_visible(True)
+            # the box takes the place of this edge's labels (its number is the product's), or sits beside it
+            self.edge_labels[name].set_visible(False)
+            self.gradient_labels[name].set_visible(False)
+            (xa, xb), (ya, yb) = line.get_data()
+            (ia, ja), (ib, jb) = self._inches(xa, ya), self._inches(xb, yb)
+            length = np.hypot(ib - ia, jb - ja)
+            nx, ny = -(jb - ja) / length, (ib - ia) / length
+            along = np.linspace(0, 1, 21)
+            keep_visible = (ia + along * (ib - ia), ja + along * (jb - ja))
+            for t in (0.5, 0.4, 0.6, 0.3, 0.7):
+                px, py = ia + t * (ib - ia), ja + t * (jb - ja)
+                anchors.append((px, py))
+                for side in (1, -1):
+                    for more in (0.0, 0.25, 0.5):
+                        reach = abs(nx) * box_w / 2 + abs(ny) * box_h / 2 + 0.06 + more  # clear of the edge
+                        anchors.append((px + side * nx * reach, py + side * ny * reach))
+        if not anchors:
+            self.product_box.set_visible(False)
+            self.product.set_visible(False)
+        else:
+            cx, cy = self._best_place(anchors, box_w, box_h, keep_visible)
+            self.product_box.set_bounds(cx - box_w / 2, cy - box_h / 2, box_w, box_h)
+            self.product.set_position((cx, cy))
+            self.product_box.set_visible(True)
+            self.product.set_visible(True)
+        self.caption.set_text(self._wrap(walk_caption(step), s.font_size, width - 0.3))
+        self.highlighted = tuple(where)
+        return "blit"
+
+
+def cost_slice(net, x, y, where, values):
+    """E at each of ``values`` of one parameter (``where`` as in ``parameter_names``), all others fixed;
+    NaN where the network refuses the point (an overflow). Evaluated by ``set_parameter`` and
+    ``Network.cost``: no arithmetic of its own."""
+    from .network import set_parameter
+
+    costs = []
+    for value in np.asarray(values, dtype=float):
+        try:
+            costs.append(set_parameter(net, where, float(value)).cost(x, y))
+        except ValueError:
+            costs.append(np.nan)
+    return np.array(costs)
+
+
+class SliceView(LiveFigure):
+    """E as a function of one weight (or bias), every other parameter fixed: the curve, the current
+    point, the tangent there (slope exactly ∂E/∂w; dashed grey, the grey of the gradients in the
+    diagram) and, with a learning rate, the step −lr·∂E/∂w drawn to scale as an arrow along the weight
+    axis (blue: w goes up, vermillion: down, as in the explorer), landing on the new weight and E there.
+    The numbers are written above the axes, each line marked like what it labels.
+
+    ``set_parameter(state, name)`` shows another parameter; ``slope``, ``step`` and ``landing`` are the
+    numbers drawn, ``tangent``, ``step_arrow``, ``point``, ``next_point`` the artists."""
+
+    kind = "slice"
+    POINTS = 121
+
+    def __init__(self, state, name, style=None):
+        base = style or _style.current()
+        super().__init__((base.surface_size[0] * 1.1, base.surface_size[1] * 0.95), style)
+        s = self.style
+        width, height = self.figure.get_size_inches()
+        readout_size = s.tick_size
+        line_h = self._text_size("lp", readout_size)[1] * 1.3
+        title_h = self._text_size("lp", s.title_size)[1]
+        top = (0.08 + title_h + 0.08 + 4 * line_h + 0.08) / height  # the title and four readout lines
+        bottom = (0.12 + 2 * self._text_size("0", s.tick_size)[1] + 0.22) / height
+        left = (0.25 + self._text_size("0.0000", s.tick_size)[0]) / width
+        ax = self.axes = self.figure.add_axes((left, bottom, 1 - left - 0.15 / width, 1 - top - bottom))
+        ax.tick_params(labelsize=s.tick_size)
+        ax.set_ylabel("E", fontsize=s.font_size, rotation=0, labelpad=8)
+        self.title = self.figure.text(0.5, 1 - 0.08 / height, "", ha="center", va="top", fontsize=s.title_size)
+        self.curve = ax.plot([], [], "-", color=s.text, linewidth=s.line_width, zorder=2)[0]
+        self.tangent = self._animate(ax.plot([], [], "--", color=s.muted, linewidth=s.line_width * 0.8,
+                                             zorder=3)[0])
+        self.guides = self._animate(ax.plot([], [], ":", color=s.muted, linewidth=s.line_width * 0.6, zorder=3)[0])
+        self.step_arrow = self._animate(ax.add_patch(FancyArrowPatch(
+            (0, 0), (0, 0), arrowstyle="-|>,head_length=0.5,head_width=0.25", mutation_scale=s.marker_size * 1.2,
+            linewidth=s.line_width * 1.3, color=s.positive, shrinkA=0, shrinkB=0, zorder=5)))
+        self.next_point = self._animate(ax.plot([], [], "o", markersize=s.marker_size * 0.6, markerfacecolor="white",
+                                                markeredgecolor=s.text, markeredgewidth=s.line_width * 0.7,
+                                                zorder=6)[0])
+        self.point = self._animate(ax.plot([], [], "o", markersize=s.marker_size * 0.7, markerfacecolor=s.text,
+                                           markeredgecolor=s.text, zorder=7)[0])
+        inches = self.figure.dpi_scale_trans
+        first_line = height - 0.16 - title_h
+        self.readout = [self._glyph_text(ax, 0.12, first_line - i * line_h, transform=inches, ha="left", va="top",
+                                         fontsize=readout_size, color=colour)
+                        for i, colour in enumerate((s.text, s.muted, s.positive, s.text))]
+        self.name = None
+        self._key = None
+        self.set_parameter(state, name)
+
+    def set_parameter(self, state, name):
+        """Show E along another parameter (a name of ``state.names``). Returns "full"."""
+        if name not in state.names:
+            raise ValueError(f"weight: {name!r} is not a parameter of this network; choose from {list(state.names)}")
+        self.name = name
+        self._key = None
+        self.update(state)
+        return "full"
+
+    def update(self, state):
+        """Recompute the curve when the network, the example or the parameter changed. Returns "full"
+        (the axes changed) or None (nothing to do)."""
+        s, name = self.style, self.name
+        key = (name, _values_key(state), state.lr)
+        if key == self._key:
+            return None
+        self._key = key
+        w, g, cost = state.values[name], state.grads[name], state.cost
+        change = state.changes.get(name) if state.has_step else None
+        reach = abs(change) if change is not None and np.isfinite(change) else 0.0
+        half = max(0.5, 3 * reach)  # the curve's shape around w, and the whole step
+        self.grid = np.linspace(w - half, w + half, self.POINTS)
+        self.costs = cost_slice(state.net, state.x, state.y, state.names[name], self.grid)
+        ax = self.axes
+        ax.set_xlim(w - half, w + half)
+        finite = self.costs[np.isfinite(self.costs)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (cost - 1, cost + 1)
+        margin = max(0.08 * (high - low), 1e-3 * max(1.0, abs(cost)))
+        low -= 2.2 * margin  # room under the curve for the step's arrow
+        ax.set_ylim(low, high + margin)  # the tangent may shoot off: it is clipped to the axes
+        ax.set_xlabel(name, fontsize=s.font_size, labelpad=2)
+        self.title.set_text(f"E along {name} alone, the rest fixed")
+        self.curve.set_data(self.grid, self.costs)
+        self.point.set_data([w], [cost])
+        ends = np.array([w - half, w + half])
+        self.tangent.set_data(ends, cost + g * (ends - w))
+        self.slope = g
+        lines = [f"\u25cf  {name} = {fmt(w)},  E = {fmt(cost, 4)}",
+                 f"\u2504  tangent: slope \u2202E/\u2202{name} = {fmt_significant(g)}"]
+        if change is not None:
+            new = state.new_values[name]
+            # this parameter's step alone lands on the curve: E there, the others fixed
+            landing = float(cost_slice(state.net, state.x, state.y, state.names[name], [new])[0])
+            colour = s.muted if change == 0 else (s.positive if change > 0 else s.negative)
+            level = low + 1.1 * margin  # along the weight axis, under the curve
+            self.step_arrow.set_positions((w, level), (new, level))
+            self.step_arrow.set_color(colour)
+            self.step_arrow.set_visible(change != 0)
+            self.guides.set_data([w, w, np.nan, new, new], [cost, level, np.nan, level, landing])
+            self.next_point.set_data([new], [landing])
+            self.readout[2].set_color(colour)
+            sign = "+" if change > 0 else ""
+            lines += [f"\u2192  step \u2212lr\u00b7\u2202E/\u2202{name} = {sign}{fmt_significant(change)}",
+                      f"\u25cb  lands at {name} = {fmt(new, 4)},  E = {fmt(landing, 4)}"]
+            self.step, self.landing = change, (new, landing)
+        else:
+            self.step_arrow.set_visible(False)
+            self.guides.set_data([], [])
+            self.next_point.set_data([], [])
+            lines += ["", ""]
+            self.step = self.landing = None
+        for text, line in zip(self.readout, lines):
+            text.set_text(line)
+        return "full"

@@ -697,13 +697,16 @@ class BackwardStepThrough:
 
     def _build_controls(self, first):
         last = len(self.walk) - 1
+        def button(icon, tooltip):
+            return widgets.Button(icon=icon, tooltip=tooltip, layout=widgets.Layout(width="3em"))
+
         controls = {
-            "first": widgets.Button(icon="fast-backward", tooltip="the first step: E"),
-            "previous": widgets.Button(icon="step-backward", tooltip="one step back"),
+            "first": button("fast-backward", "the first step: E"),
+            "previous": button("step-backward", "one step back"),
             "play": widgets.Play(value=0, min=0, max=last, step=1, interval=self.PLAY_INTERVAL_MS,
                                  show_repeat=False, tooltip="play the walk, one step at a time"),
-            "next": widgets.Button(icon="step-forward", tooltip="one step on"),
-            "last": widgets.Button(icon="fast-forward", tooltip="the last step"),
+            "next": button("step-forward", "one step on"),
+            "last": button("fast-forward", "the last step"),
             "step": widgets.IntSlider(value=0, min=0, max=last, step=1, description="step", readout=False,
                                       continuous_update=True, style={"description_width": "2.6em"},
                                       layout=widgets.Layout(width="220px" if self.style.name != "projector"
@@ -711,8 +714,6 @@ class BackwardStepThrough:
             "weight": widgets.Dropdown(options=list(self.names), value=first, description="E along",
                                        style={"description_width": "4em"}, layout=widgets.Layout(width="10em")),
         }
-        for name in ("first", "previous", "next", "last"):
-            controls[name].layout = widgets.Layout(width="3em")
         controls["first"].on_click(lambda _button: self.go(0))
         controls["previous"].on_click(lambda _button: self.previous())
         controls["next"].on_click(lambda _button: self.next())
@@ -979,7 +980,7 @@ class DescentExplorer:
     # -- controls ---------------------------------------------------------------
 
     def _build_controls(self):
-        width = "260px" if self.style.name != "projector" else "360px"
+        width = "210px" if self.style.name != "projector" else "330px"
         low, high = DESCENT_LR_RANGE
         exponent = math.log10(self._lr)
         controls = {
@@ -1066,8 +1067,8 @@ class DescentExplorer:
         column.append(self.message)
         controls = widgets.VBox(column, layout=widgets.Layout(margin="0 10px 0 0", flex="0 0 auto",
                                                                width="max-content"))
-        box = widgets.VBox([controls, self.canvas], layout=widgets.Layout(align_items="flex-start"))
-        box.add_class("backprop-explorer")
+        box = widgets.HBox([controls, self.canvas], layout=widgets.Layout(align_items="flex-start"))
+        box.add_class("backprop-explorer")  # controls beside the view, as every explorer
         return box
 
     def summary(self):
@@ -1087,6 +1088,754 @@ class DescentExplorer:
         if self.closed:
             raise ValueError("self: this explorer is closed; make a new one")
         return compose_png([self.view])
+
+    def _repr_mimebundle_(self, **kwargs):
+        if self.closed:
+            return {"text/plain": self.summary()}
+        bundle = self.widget._repr_mimebundle_(**kwargs) or {}
+        bundle["text/plain"] = self.summary()
+        bundle["image/png"] = base64.b64encode(self.to_png()).decode("ascii")
+        return bundle
+
+
+# ---------------------------------------------------------------------------
+# The training playground (notebooks/playground.ipynb): data, network and training controls wired to
+# the views of helpers.playground_views; one example's step shown on demand
+# ---------------------------------------------------------------------------
+
+PLAYGROUND_DATA_SETS = ("xor", "circles", "moons", "spiral", "clusters")
+PLAYGROUND_NOISE = {"xor": 0.1, "circles": 0.1, "moons": 0.1, "spiral": 0.05, "clusters": 0.3}  # each set's default
+PLAYGROUND_ACTIVATIONS = ("tanh", "sigmoid", "relu")
+PLAYGROUND_BATCH_SIZES = (1, 4, 8, 16, 32, 64, None)  # None: the whole training set
+PLAYGROUND_L2 = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1)
+PLAYGROUND_SPEEDS = {"slow": 10, "normal": 100, "fast": 400}  # training steps per second while playing
+CLICK_ADD_REMOVE, CLICK_PICK = "add / remove points", "pick an example"
+PANEL_TRAINING, PANEL_STEP = "training", "one example's step"
+
+
+class Playground:
+    """A training playground: pick a data set and a network, press play, watch the decision boundary,
+    each neuron and the loss curves change; pause and open one example's step, number by number.
+
+    Parameters (each is also a control, see ``controls``)
+    ----------
+    data : "xor", "circles", "moons", "spiral" (3 classes) or "clusters"
+    noise : the data set's noise (default: the set's own); test_fraction : share of points held out
+    hidden_layers : 0..3; units : 1..8 per hidden layer; activation : "tanh", "sigmoid" or "relu"
+    lr : learning rate; batch_size : 1..64 or None (the whole training set); l2 : L2 strength
+    speed : "slow", "normal" or "fast" (training steps per second while playing: 10, 100, 400)
+    n_points, seed : size of the data set and the seed of data, weights and shuffling
+
+    Driving it from code (what the buttons do, synchronously): ``step(n=1)``, ``run(steps)``,
+    ``pick(i)`` (show training example i's step), ``add_point(x1, x2, label)``, ``remove_point(x1, x2)``,
+    ``play()`` / ``pause()`` (playing runs on the kernel's event loop), ``reset()``, ``close()``.
+    Read ``history`` (a training.History, logged once per epoch), ``net``, ``data``, ``step_count``,
+    ``picked``, ``state`` (the picked example's helpers.state.State), ``play_stats``.
+    """
+
+    canvas_class = FastCanvas
+    FRAME_INTERVAL = 1 / 30  # at most 30 frames per second while playing
+    BURST_SECONDS = 0.02  # training between two looks at the event loop, at most
+    CLICK_RADIUS = 0.07  # a click this close (data units) to a point is a click on it
+
+    def __init__(self, data="moons", noise=None, test_fraction=0.25, hidden_layers=1, units=4, activation="tanh",
+                 lr=0.3, batch_size=16, l2=0.0, speed="normal", n_points=200, seed=0, style=None):
+        from . import training
+        from .playground_views import BoundaryGrid, DataView, StepView, TrainingView
+
+        if data not in PLAYGROUND_DATA_SETS:
+            raise ValueError(f"data: expected one of {PLAYGROUND_DATA_SETS}, got {data!r}")
+        if activation not in PLAYGROUND_ACTIVATIONS:
+            raise ValueError(f"activation: expected one of {PLAYGROUND_ACTIVATIONS}, got {activation!r}")
+        if not (isinstance(hidden_layers, int) and 0 <= hidden_layers <= 3):
+            raise ValueError(f"hidden_layers: expected an int from 0 to 3, got {hidden_layers!r}")
+        if not (isinstance(units, int) and 1 <= units <= 8):
+            raise ValueError(f"units: expected an int from 1 to 8, got {units!r}")
+        if batch_size not in PLAYGROUND_BATCH_SIZES:
+            raise ValueError(f"batch_size: expected one of {PLAYGROUND_BATCH_SIZES}, got {batch_size!r}")
+        if l2 not in PLAYGROUND_L2:
+            raise ValueError(f"l2: expected one of {PLAYGROUND_L2}, got {l2!r}")
+        if speed not in PLAYGROUND_SPEEDS:
+            raise ValueError(f"speed: expected one of {tuple(PLAYGROUND_SPEEDS)}, got {speed!r}")
+        lr = _check_learning_rate(lr)
+        if not 1e-3 <= lr <= 10:
+            raise ValueError(f"lr: expected a learning rate from 0.001 to 10, got {lr!r}")
+        if style is not None:
+            if style not in _style.STYLES:
+                raise ValueError(f"style: expected one of {sorted(_style.STYLES)}, got {style!r}")
+            style = _style.STYLES[style]
+        self.style = style or _style.current()
+        self._training = training
+        self.closed = False
+        self.playing = False
+        self._task = None
+        self._holding = False
+        self.n_points, self.seed = n_points, seed
+        self.stopped_because = None
+        self.picked = None  # index of the picked training example
+        self.state = None  # its State (forward, gradients, step) under the current network
+        self.focus = None  # (layer, unit) of the neuron the step view explains
+        self.play_stats = {"steps": 0, "frames": 0, "seconds": 0.0, "steps_per_second": 0.0,
+                           "frames_per_second": 0.0}
+        self.frames_drawn = 0  # frames rendered by the play loop (each is sent to the browser)
+
+        noise = PLAYGROUND_NOISE[data] if noise is None else noise
+        self.controls = self._build_controls(data, noise, test_fraction, hidden_layers, units, activation, lr,
+                                             batch_size, l2, speed)
+        self._good = {name: c.value for name, c in self.controls.items() if hasattr(c, "value")}
+        self.message = widgets.HTML(value="", layout=widgets.Layout(width="auto"))
+        self.grid = BoundaryGrid()
+        self._make_data()  # raises ValueError (naming the argument) for noise or test_fraction out of range
+        self._make_network()
+        self.views = {"data": DataView(self.grid, style=style),
+                      "training": TrainingView(self.net.layer_sizes, self.net.activations, style=style),
+                      "step": StepView(self.net.layer_sizes, self.net.activations, style=style)}
+        self.figures = {kind: view.figure for kind, view in self.views.items()}
+        self.canvases = {kind: attach_canvas(figure, self.canvas_class) for kind, figure in self.figures.items()}
+        self._frames = FrameLedger()
+        for canvas in self.canvases.values():
+            canvas.ledger = self._frames
+        self._frames.lead = None  # while playing, both visible views go out at once: one round trip per frame
+        self.canvases["data"].mpl_connect("button_press_event", self._on_click)
+        self.canvases["step"].mpl_connect("button_press_event", self._on_step_click)
+        self.panel = PANEL_TRAINING
+        self._show_points()
+        self._refresh(full=True)
+        self.widget = self._layout()
+        self._show_panel(PANEL_TRAINING)
+        _register(self)
+
+    # -- controls ---------------------------------------------------------------
+
+    def _build_controls(self, data, noise, test_fraction, hidden_layers, units, activation, lr, batch_size, l2,
+                        speed):
+        def layout(width):
+            return widgets.Layout(width=width)
+
+        label = {"description_width": "initial"}
+        c = {}
+        c["data"] = widgets.Dropdown(options=PLAYGROUND_DATA_SETS, value=data, description="data", style=label,
+                                     layout=layout("150px"))
+        c["noise"] = widgets.FloatSlider(value=noise, min=0.0, max=0.5, step=0.01, description="noise",
+                                         readout_format=".2f", continuous_update=False, style=label,
+                                         layout=layout("210px"))
+        c["test_fraction"] = widgets.FloatSlider(value=test_fraction, min=0.1, max=0.5, step=0.05,
+                                                 description="test share", readout_format=".2f",
+                                                 continuous_update=False, style=label, layout=layout("230px"))
+        c["click_mode"] = widgets.ToggleButtons(options=(CLICK_ADD_REMOVE, CLICK_PICK), value=CLICK_ADD_REMOVE,
+                                                description="click on the data to", style={**label,
+                                                                                         "button_width": "125px"},
+                                                tooltips=("a click adds a point of the chosen class; a click on a "
+                                                          "point removes it", "a click on a training point shows "
+                                                          "its step"))
+        c["point_class"] = widgets.Dropdown(options=self._class_options(2), value=0, description="new points:",
+                                            style=label, layout=layout("155px"))
+        c["hidden_layers"] = widgets.IntSlider(value=hidden_layers, min=0, max=3, description="hidden layers",
+                                               continuous_update=False, style=label, layout=layout("220px"))
+        c["units"] = widgets.IntSlider(value=units, min=1, max=8, description="units per layer",
+                                       continuous_update=False, style=label, layout=layout("230px"))
+        c["activation"] = widgets.Dropdown(options=PLAYGROUND_ACTIVATIONS, value=activation, description="activation",
+                                           style=label, layout=layout("160px"))
+        c["lr"] = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=1, step=0.1, description="learning rate",
+                                         readout_format=".3g", continuous_update=False, style=label,
+                                         layout=layout("250px"))
+        batch_options = [("all" if b is None else str(b), b) for b in PLAYGROUND_BATCH_SIZES]
+        c["batch_size"] = widgets.Dropdown(options=batch_options, value=batch_size, description="batch", style=label,
+                                           layout=layout("110px"))
+        c["l2"] = widgets.Dropdown(options=[(f"{v:g}", v) for v in PLAYGROUND_L2], value=l2, description="L2",
+                                   style=label, layout=layout("105px"))
+        c["speed"] = widgets.Dropdown(options=tuple(PLAYGROUND_SPEEDS), value=speed, description="speed",
+                                      style=label, layout=layout("125px"))
+        button = widgets.Layout(width="auto", padding="0 8px")
+        c["play"] = widgets.Button(description="play", icon="play", button_style="success", layout=button,
+                                   tooltip="train continuously")
+        c["pause"] = widgets.Button(description="pause", icon="pause", layout=button, disabled=True,
+                                    tooltip="stop training (then pick an example to see its step)")
+        c["step"] = widgets.Button(description="one step", icon="step-forward", layout=button,
+                                   tooltip="one mini-batch gradient step")
+        c["reset"] = widgets.Button(description="reset", icon="undo", layout=button,
+                                    tooltip="the starting weights again (same seed), history cleared")
+        c["example"] = widgets.BoundedIntText(value=0, min=0, max=10**6, description="example #", style=label,
+                                              layout=layout("140px"))
+        c["show_step"] = widgets.Button(description="show its step", icon="search", layout=button,
+                                        tooltip="pause and show this training example's forward and backward pass")
+        c["panel"] = widgets.ToggleButtons(options=(PANEL_TRAINING, PANEL_STEP), value=PANEL_TRAINING,
+                                           style={"button_width": "130px"})
+        for name, css in (("play", "playground-play"), ("pause", "playground-pause"), ("step", "playground-step"),
+                          ("reset", "playground-reset"), ("show_step", "playground-show-step")):
+            c[name].add_class(css)
+        c["play"].on_click(lambda _b: self.play())
+        c["pause"].on_click(lambda _b: self.pause())
+        c["step"].on_click(lambda _b: self._guarded(self.step))
+        c["reset"].on_click(lambda _b: self._guarded(self.reset))
+        c["show_step"].on_click(lambda _b: self._guarded(lambda: self.pick(self.controls["example"].value)))
+        for name in ("data", "noise", "test_fraction", "hidden_layers", "units", "activation", "lr", "batch_size",
+                     "l2", "speed", "panel"):
+            c[name].observe(self._on_change(name), names="value")
+        return c
+
+    @staticmethod
+    def _class_options(n_classes):
+        return [(f"class {k} " + "\u25cf\u25a0\u25b2"[k], k) for k in range(n_classes)]
+
+    def _guarded(self, action):
+        """Run a button's action; a refusal becomes the message, never an exception in the front end."""
+        if self.closed:
+            return
+        try:
+            action()
+        except ValueError as error:
+            self._say(f"\u26a0 {error}", warning=True)
+
+    def _on_change(self, name):
+        def handler(change):
+            if self._holding or self.closed:
+                return
+            try:
+                self._apply(name, change["new"])
+            except ValueError as error:
+                good = self._good.get(name)
+                with self._hold():
+                    self.controls[name].value = good
+                self._say(f"\u26a0 {name}: {error}; kept {good!r}", warning=True)
+            else:
+                self._good[name] = change["new"]
+
+        return handler
+
+    def _apply(self, name, value):
+        if name == "panel":
+            if value == PANEL_STEP and self.picked is None:
+                self.pick(self.controls["example"].value)
+            else:
+                self._show_panel(value)
+            return
+        if name == "speed":
+            return  # the play loop reads it
+        if name == "lr":
+            self.trainer.lr = value
+            if self.trainer.stopped_because:  # a diverged run goes on from its last finite weights
+                self._make_trainer()
+            self._after_edit()
+            return
+        if name == "l2":
+            self.trainer.l2 = value
+            self._after_edit()
+            return
+        if name == "batch_size":
+            self._make_trainer()
+            return
+        if name == "data":
+            with self._hold():
+                self.controls["noise"].value = PLAYGROUND_NOISE[value]
+            self._good["noise"] = PLAYGROUND_NOISE[value]
+        if name in ("data", "noise", "test_fraction"):
+            self._make_data()
+            self._show_points()
+        self._make_network()
+        self._rebuild_views()
+        self._say("")
+
+    @contextlib.contextmanager
+    def _hold(self):
+        holding, self._holding = self._holding, True
+        try:
+            yield
+        finally:
+            self._holding = holding
+
+    def _say(self, text, warning=False):
+        if not text:
+            self.message.value = ""
+            return
+        colour = "#a63603" if warning else "#333333"
+        self.message.value = f'<span style="color: {colour}">{html.escape(text)}</span>'
+
+    # -- data, network, trainer -------------------------------------------------
+
+    def _make_data(self):
+        make = getattr(self._training, self.controls["data"].value)
+        self.data = make(n_points=self.n_points, noise=self.controls["noise"].value,
+                         test_fraction=self.controls["test_fraction"].value, seed=self.seed)
+        self._unpick()
+        options = self._class_options(self.data.n_classes)
+        if list(self.controls["point_class"].options) != options:
+            with self._hold():
+                self.controls["point_class"].options = options
+                self.controls["point_class"].value = 0
+
+    @property
+    def layer_sizes(self):
+        hidden = [self.controls["units"].value] * self.controls["hidden_layers"].value
+        return (2, *hidden, self.data.n_outputs)
+
+    def _make_network(self):
+        """A fresh network (seeded: the same settings give the same start), trainer and history."""
+        self.net = self._training.initial_network(self.layer_sizes, activation=self.controls["activation"].value,
+                                                  output=self.data.output, seed=self.seed)
+        self.names = parameter_names(self.net)
+        self.step_count = 0
+        self.history = self._training.History()
+        self._trainers = 0
+        self._make_trainer()
+        self._log()
+        self.focus = (len(self.net.weights), 0)
+        self._unpick()
+
+    def _make_trainer(self):
+        """A trainer from the current network (after a new batch size, new points or a divergence)."""
+        self._trainers += 1
+        self.trainer = self._training.Trainer(self.net, self.data, lr=self.controls["lr"].value,
+                                              batch_size=self.controls["batch_size"].value,
+                                              l2=self.controls["l2"].value, seed=self.seed + self._trainers,
+                                              log_every=10**9)
+        self.stopped_because = None
+
+    @property
+    def log_every(self):
+        """Steps between two points of the loss curves: one epoch."""
+        return self.trainer.steps_per_epoch
+
+    @property
+    def epoch(self):
+        return self.step_count / self.trainer.steps_per_epoch
+
+    def _log(self):
+        d, net, h = self.data, self.net, self.history
+        accuracy = self._training.accuracy
+        try:
+            train_loss = net.cost(d.x_train, d.y_train)
+            test_loss = net.cost(d.x_test, d.y_test) if d.n_test else math.nan
+        except ValueError:
+            return
+        h.step.append(self.step_count)
+        h.epoch.append(self.epoch)
+        h.train_loss.append(train_loss)
+        h.test_loss.append(test_loss)
+        h.train_accuracy.append(accuracy(net, d.x_train, d.labels_train))
+        h.test_accuracy.append(accuracy(net, d.x_test, d.labels_test) if d.n_test else math.nan)
+
+    def _advance(self, n, deadline=None):
+        """Up to ``n`` training steps (fewer when ``deadline`` passes or training diverges). Returns how
+        many were taken."""
+        import time
+
+        taken = 0
+        while taken < n:
+            if not self.trainer.step():
+                self.stopped_because = self.trainer.stopped_because
+                self.history.stopped_because = self.stopped_because
+                break
+            self.net = self.trainer.net
+            self.step_count += 1
+            taken += 1
+            if self.step_count % self.log_every == 0:
+                self._log()
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+        return taken
+
+    # -- what a person does ---------------------------------------------------
+
+    def step(self, n=1):
+        """``n`` mini-batch gradient steps (synchronously), then one redraw. Returns the steps taken."""
+        if self.closed:
+            return 0
+        n = self._training._as_int(n, "n", minimum=0)
+        taken = self._advance(n)
+        if taken < n and self.stopped_because:
+            self._say(f"\u26a0 stopped, diverged ({self.stopped_because}); lower the learning rate or reset",
+                      warning=True)
+        if self.step_count % self.log_every:
+            self._log()  # the curves end at the current step
+        self._refresh()
+        return taken
+
+    def run(self, steps):
+        """``steps`` mini-batch steps without drawing in between (synchronous, deterministic); returns
+        the History."""
+        self.step(steps)
+        return self.history
+
+    def reset(self):
+        """The starting weights again (same seed) with the current settings; history cleared."""
+        if self.closed:
+            return
+        self._make_network()
+        self._rebuild_views()
+        self._say("")
+
+    def add_point(self, x1, x2, label, split="train"):
+        """Add a point (in the plotted coordinates) of class ``label`` to the training (or test) set.
+        Returns its index in that set. Training goes on from the current network."""
+        if self.closed:
+            return None
+        if split not in ("train", "test"):
+            raise ValueError(f"split: expected 'train' or 'test', got {split!r}")
+        point = np.array([x1, x2], dtype=float)
+        if not np.all(np.isfinite(point)):
+            raise ValueError(f"x1, x2: expected finite numbers, got ({x1!r}, {x2!r})")
+        if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label < self.data.n_classes:
+            raise ValueError(f"label: expected a class 0..{self.data.n_classes - 1}, got {label!r}")
+        x = getattr(self.data, f"x_{split}")
+        labels = getattr(self.data, f"labels_{split}")
+        self._set_points(split, np.vstack([x, point]), np.append(labels, int(label)))
+        return len(labels)
+
+    def remove_point(self, x1=None, x2=None, index=None, split="train"):
+        """Remove the point nearest (x1, x2) (training or test, within ``CLICK_RADIUS``), or the point
+        ``index`` of ``split``. Returns (split, index) of the removed point, or None."""
+        if self.closed:
+            return None
+        if index is None:
+            found = self._nearest(x1, x2)
+            if found is None:
+                return None
+            split, index = found
+        x = getattr(self.data, f"x_{split}")
+        labels = getattr(self.data, f"labels_{split}")
+        if not 0 <= index < len(labels):
+            raise ValueError(f"index: expected 0..{len(labels) - 1}, got {index!r}")
+        if split == "train" and len(labels) <= 2:
+            raise ValueError("index: the last two training points stay (a network needs something to learn)")
+        self._set_points(split, np.delete(x, index, axis=0), np.delete(labels, index))
+        return split, index
+
+    def _nearest(self, x1, x2, splits=("train", "test")):
+        best = None
+        for split in splits:
+            x = getattr(self.data, f"x_{split}")
+            if len(x):
+                distances = np.hypot(x[:, 0] - x1, x[:, 1] - x2)
+                i = int(np.argmin(distances))
+                if distances[i] <= self.CLICK_RADIUS and (best is None or distances[i] < best[0]):
+                    best = (distances[i], split, i)
+        return None if best is None else best[1:]
+
+    def _set_points(self, split, x, labels):
+        import dataclasses
+
+        k = self.data.n_classes
+        y = labels.astype(float)[:, None] if k == 2 else np.eye(k)[labels]
+        for array in (x, y, labels):
+            array.flags.writeable = False
+        self.data = dataclasses.replace(self.data, **{f"x_{split}": x, f"y_{split}": y, f"labels_{split}": labels})
+        self._unpick()
+        self._make_trainer()
+        self._show_points()
+        self._after_edit()
+
+    def _after_edit(self):
+        """Redraw after a change that keeps the network (points, lr, L2)."""
+        if not self.playing:
+            self._refresh()
+
+    def pick(self, index):
+        """Pause and show training example ``index``'s step: its forward values, deltas and every
+        gradient and change of the neuron in focus (default: the output). ``None`` unpicks."""
+        if self.closed:
+            return
+        if index is None:
+            self._unpick()
+            self._show_panel(PANEL_TRAINING)
+            self._refresh()
+            return
+        n = self.data.n_train
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < n:
+            raise ValueError(f"index: expected a training example 0..{n - 1}, got {index!r}")
+        self.pause()
+        self.picked = int(index)
+        with self._hold():
+            self.controls["example"].value = self.picked
+        self._update_state()
+        self._show_panel(PANEL_STEP)
+        self._refresh()
+
+    def _unpick(self):
+        self.picked = None
+        self.state = None
+
+    def _update_state(self):
+        if self.picked is None:
+            return
+        i = self.picked
+        self.state = compute_state(self.net, self.data.x_train[i], self.data.y_train[i], self.controls["lr"].value,
+                                   self.names)
+
+    def focus_neuron(self, layer, unit):
+        """Explain neuron ``unit`` of ``layer`` (1 = first hidden layer, the last = output) in the step view."""
+        L = len(self.net.weights)
+        if not (isinstance(layer, int) and 1 <= layer <= L):
+            raise ValueError(f"layer: expected 1..{L} (inputs have no step), got {layer!r}")
+        if not (isinstance(unit, int) and 0 <= unit < self.net.layer_sizes[layer]):
+            raise ValueError(f"unit: expected 0..{self.net.layer_sizes[layer] - 1}, got {unit!r}")
+        self.focus = (layer, unit)
+        if self.state is not None:
+            self._render_step(how="blit")
+
+    # -- mouse -----------------------------------------------------------------
+
+    def _on_click(self, event):
+        """A click on the data: add or remove a point, or pick a training example (see click_mode)."""
+        if self.closed:
+            return
+        try:
+            point = self.views["data"].data_point(event)
+            if point is None:
+                return
+            if self.controls["click_mode"].value == CLICK_PICK:
+                found = self._nearest(*point, splits=("train",))
+                if found is None:
+                    self._say("no training point there: click on a filled marker")
+                else:
+                    self.pick(found[1])
+                return
+            found = self._nearest(*point)
+            if found is not None:
+                self.remove_point(index=found[1], split=found[0])
+                self._say(f"removed {found[0]} point {found[1]}")
+            else:
+                label = self.controls["point_class"].value
+                self.add_point(*point, label)
+                self._say(f"added a training point of class {label} at ({fmt(point[0], 2)}, {fmt(point[1], 2)})")
+        except ValueError as error:
+            self._say(f"\u26a0 {error}", warning=True)
+
+    def _on_step_click(self, event):
+        if self.closed or self.state is None:
+            return
+        where = self.views["step"].node_at(event)
+        if where is None:
+            return
+        if where[0] == 0:
+            self._say("an input has no step: click a hidden or output neuron")
+            return
+        self.focus_neuron(*where)
+
+    # -- playing ------------------------------------------------------------------
+
+    def play(self):
+        """Train continuously on the kernel's event loop until ``pause()``. Returns False where no event
+        loop runs (a plain script: use ``run(steps)`` there)."""
+        import asyncio
+
+        if self.closed or self.playing:
+            return self.playing
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._say("no event loop runs here: use run(steps)", warning=True)
+            return False
+        self.playing = True
+        self.controls["play"].disabled, self.controls["pause"].disabled = True, False
+        self._show_panel(PANEL_TRAINING)
+        self._task = loop.create_task(self._play_loop())
+        return True
+
+    def pause(self):
+        """Stop playing (the current frame stays)."""
+        if not self.playing:
+            return
+        self.playing = False
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._task = None
+        if not self.closed:
+            self.controls["play"].disabled, self.controls["pause"].disabled = False, True
+            if self.step_count % self.log_every:
+                self._log()
+            self._refresh()
+
+    def _browser_ready(self):
+        """True when the browser has answered for every frame sent (or no browser is there to wait for)."""
+        import time
+
+        token = self._frames.token
+        return token is None or time.monotonic() - token[2] > 1.0
+
+    async def _play_loop(self):
+        """Training steps at the chosen speed; a frame whenever the browser has shown the last one (at
+        most 30 a second); the event loop gets a look-in every ~20 ms, so pause and clicks get through."""
+        import asyncio
+        import time
+
+        started = time.perf_counter()
+        steps = frames = 0
+        last_frame = -1.0
+        try:
+            while self.playing and not self.closed:
+                now = time.perf_counter()
+                due = int((now - started) * PLAYGROUND_SPEEDS[self.controls["speed"].value]) - steps
+                if due > 0:
+                    taken = self._advance(due, deadline=now + self.BURST_SECONDS)
+                    steps += taken
+                    if self.stopped_because:
+                        self._say(f"\u26a0 stopped, diverged ({self.stopped_because}); lower the learning rate "
+                                  "or reset", warning=True)
+                        self._refresh()
+                        break
+                now = time.perf_counter()
+                if now - last_frame >= self.FRAME_INTERVAL and self._browser_ready():
+                    last_frame = now
+                    self._refresh()
+                    frames += 1
+                    self.frames_drawn += 1
+                elapsed = time.perf_counter() - started
+                self.play_stats = {"steps": steps, "frames": frames, "seconds": elapsed,
+                                   "steps_per_second": steps / elapsed if elapsed else 0.0,
+                                   "frames_per_second": frames / elapsed if elapsed else 0.0}
+                await asyncio.sleep(0.002)
+        except asyncio.CancelledError:
+            pass
+        finally:
+            if self.playing and not self.closed:  # stopped by itself (diverged)
+                self.playing = False
+                self.controls["play"].disabled, self.controls["pause"].disabled = False, True
+
+    # -- drawing ------------------------------------------------------------------
+
+    def _show_points(self):
+        d = self.data
+        how = self.views["data"].set_points(d.x_train, d.labels_train, d.x_test, d.labels_test, d.n_classes,
+                                            d.name) if hasattr(self, "views") else None
+        return how
+
+    def _rebuild_views(self):
+        for kind in ("training", "step"):
+            self.views[kind].build(self.net.layer_sizes, self.net.activations)
+        self._show_panel(PANEL_TRAINING)
+        self._refresh(full=True)
+
+    def _refresh(self, full=False):
+        """Every visible view shows the current network: one forward pass over the grid feeds the
+        boundary and every neuron's picture."""
+        from .playground_views import class_probabilities
+
+        if self.closed:
+            return
+        trace = self.grid.forward(self.net)
+        probabilities = class_probabilities(trace.output)
+        data_view, training_view = self.views["data"], self.views["training"]
+        with self._frames.batch():
+            data_view.update(probabilities)
+            data_view.set_pick(None if self.picked is None else self.data.x_train[self.picked])
+            data_view.render("full" if full else "blit")
+            how = training_view.update(self.net, self.grid, trace, probabilities, self.history, self.step_count,
+                                       self.epoch, stopped=self.stopped_because)
+            if self.panel == PANEL_TRAINING:
+                training_view.render("full" if full else how)
+            if self.picked is not None:
+                self._update_state()
+                self._render_step(how="full" if full else "blit")
+
+    def _render_step(self, how="blit"):
+        state, i = self.state, self.picked
+        label = int(self.data.labels_train[i])
+        x = ", ".join(fmt(v, 2) for v in state.x)
+        y_hat = ", ".join(fmt(v, 3) for v in np.ravel(state.y_hat))
+        title = (f"training example #{i}: x = ({x}), class {label}\n"
+                 f"forward: \u0177 = ({y_hat}), E = {fmt(state.cost, 4)}")
+        l2 = self.controls["l2"].value
+        batch = self.trainer.batch_size
+        note = f"training averages \u2202E/\u2202w over a batch of {batch}"
+        note += f" and adds \u2212lr\u00b7{l2:g}\u00b7w (L2)" if l2 else ""
+        view = self.views["step"]
+        view.update(state, self.focus, title=title, lr_note=note)
+        if self.panel == PANEL_STEP:
+            view.render(how)
+
+    def _show_panel(self, panel):
+        """Show the training view or the step view beside the data."""
+        if self.closed:
+            return
+        self.panel = panel
+        if self.controls["panel"].value != panel:
+            with self._hold():
+                self.controls["panel"].value = panel
+        if getattr(self, "widget", None) is None:
+            return
+        self.canvases["training"].layout.display = "" if panel == PANEL_TRAINING else "none"
+        self.canvases["step"].layout.display = "" if panel == PANEL_STEP else "none"
+        view = self.views["training" if panel == PANEL_TRAINING else "step"]
+        if panel == PANEL_STEP and self.state is not None:
+            self._render_step(how="full")
+        elif panel == PANEL_TRAINING:
+            view.render("full")
+
+    # -- lifecycle and display ----------------------------------------------------
+
+    def close(self):
+        """Stop playing and free the widgets and figures."""
+        if self.closed:
+            return
+        self._summary_when_closed = self.summary()
+        self.pause()
+        self.closed = True
+        seen = set()
+        if self.widget is not None:
+            _close_widget_tree(self.widget, seen)
+        for widget in [*self.controls.values(), self.message, *self.canvases.values()]:
+            _close_widget_tree(widget, seen)
+        for figure in self.figures.values():
+            figure.clear()
+        self.views, self.figures, self.canvases, self.controls = {}, {}, {}, {}
+        self.widget = None
+        self._frames = None
+        _LIVE.discard(self)
+
+    def _layout(self):
+        c = self.controls
+
+        def row(*children):
+            return widgets.HBox(list(children), layout=widgets.Layout(flex_flow="row wrap", align_items="center",
+                                                                      margin="0 0 2px 0"))
+
+        rows = [
+            row(c["data"], c["noise"], c["test_fraction"], c["click_mode"], c["point_class"]),
+            row(c["hidden_layers"], c["units"], c["activation"], c["lr"], c["batch_size"], c["l2"]),
+            row(c["play"], c["pause"], c["step"], c["reset"], c["speed"], widgets.HTML("&nbsp;&nbsp;"),
+                c["example"], c["show_step"], c["panel"]),
+            self.message,
+        ]
+        views = widgets.HBox([self.canvases["data"], self.canvases["training"], self.canvases["step"]],
+                             layout=widgets.Layout(align_items="flex-start"))
+        box = widgets.VBox([*rows, views])
+        box.add_class("backprop-playground")
+        return box
+
+    def summary(self):
+        """A plain-text account (deterministic: no timing, no ids)."""
+        if self.closed:
+            return "Closed p" + self._summary_when_closed[1:]
+        d = self.data
+        sizes = "-".join(map(str, self.net.layer_sizes))
+        batch = self.controls["batch_size"].value
+        lines = [
+            f"Playground: {d.name} ({d.n_train} training, {d.n_test} test points, noise "
+            f"{self.controls['noise'].value:.2f}); network {sizes}, {self.controls['activation'].value}; "
+            f"lr {self.controls['lr'].value:.3g}, batch {'all' if batch is None else batch}, "
+            f"L2 {self.controls['l2'].value:g}",
+        ]
+        last = self.history.last() if len(self.history) else None
+        if last is not None:
+            lines.append(f"  step {self.step_count} (epoch {self.epoch:.1f}): train loss {fmt(last['train_loss'], 4)}, "
+                         f"accuracy {last['train_accuracy']:.1%}; test loss {fmt(last['test_loss'], 4)}, "
+                         f"accuracy {last['test_accuracy']:.1%}")
+        if self.stopped_because:
+            lines.append(f"  stopped: {self.stopped_because}")
+        if self.picked is not None:
+            lines.append(f"  picked training example #{self.picked}")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return self.summary()
+
+    def to_png(self):
+        """The data view and the panel in view, side by side, as one PNG (bytes)."""
+        if self.closed:
+            raise ValueError("self: this playground is closed; make a new one")
+        panel = self.views["training" if self.panel == PANEL_TRAINING else "step"]
+        return compose_png([self.views["data"], panel])
 
     def _repr_mimebundle_(self, **kwargs):
         if self.closed:

@@ -1,0 +1,436 @@
+"""helpers.widgets.BackwardStepThrough and its views, driven headlessly through their controls."""
+
+import base64
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgba
+
+import helpers.widgets as widgets_module
+from helpers import Network, chain_example, office_hours_example, two_two_two_example
+from helpers.backward_walk import backward_walk
+from helpers.draw import HIGHLIGHT, SliceView, WalkNetworkView, compose_png, cost_slice
+from helpers.network import get_parameter, parameter_names
+from helpers.widgets import BackwardStepThrough
+
+# ipympl 0.10 builds its (hidden) toolbar with an argument traitlets no longer wants; not ours
+pytestmark = pytest.mark.filterwarnings("ignore:Passing unrecognized arguments:DeprecationWarning")
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture
+def office_hours():
+    step_through = BackwardStepThrough(*office_hours_example())
+    yield step_through
+    step_through.close()
+
+
+@pytest.fixture
+def two_two_two():
+    net, x, y, lr = two_two_two_example()
+    step_through = BackwardStepThrough(net, x, y, lr, numbering="by_receiver")
+    yield step_through
+    step_through.close()
+
+
+def _first(step_through, predicate):
+    return next(i for i, step in enumerate(step_through.walk) if predicate(step))
+
+
+# ---------------------------------------------------------------------------
+# The steps are backprop's
+# ---------------------------------------------------------------------------
+
+
+def _random_network(rng, sizes, activations, cost, biased):
+    weights = [rng.normal(0, 1.2, (n_out, n_in)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    biases = [rng.normal(0, 0.5, n_out) for n_out in sizes[1:]] if biased else None
+    return Network(weights=weights, biases=biases, activations=activations, cost=cost)
+
+
+@pytest.mark.parametrize("seed, sizes, activations, cost, biased", [
+    (0, (2, 3, 1), ("sigmoid", "sigmoid"), "cross_entropy", False),
+    (1, (3, 2, 2), ("tanh", "sigmoid"), "mse", True),
+    (2, (1, 2, 2, 1), ("sigmoid", "tanh", "linear"), "mse", True),
+    (3, (2, 2, 2), ("relu", "sigmoid"), "cross_entropy", True),
+])
+def test_gradient_steps_are_exactly_backprop_on_random_networks(seed, sizes, activations, cost, biased):
+    rng = np.random.default_rng(seed)
+    net = _random_network(rng, sizes, activations, cost, biased)
+    x = rng.normal(0, 1, sizes[0])
+    y = rng.uniform(0.05, 0.95, sizes[-1])
+    step_through = BackwardStepThrough(net, x, y, lr=0.3)
+    try:
+        assert step_through.steps == backward_walk(net, x, y).pairs()
+        gradients = net.gradients(x, y)
+        found = step_through.walk.gradient_steps()
+        names = parameter_names(net)
+        assert list(found) == list(names)  # every weight and bias, once
+        for name, (kind, layer, row, col) in names.items():
+            expected = gradients.weights[layer][row, col] if kind == "weight" else gradients.biases[layer][row]
+            assert found[name] == expected  # exactly, not approximately
+            assert step_through.state.grads[name] == expected
+        # walking to the end shows every gradient, each one the number backprop gives
+        step_through.go(len(step_through.steps) - 1)
+        view = step_through.views["network"]
+        last = step_through.current.parameter
+        assert last is not None
+        assert all(label.get_visible() for name, label in view.gradient_labels.items() if name != last)
+        assert step_through.current.value == found[step_through.current.parameter]
+    finally:
+        step_through.close()
+
+
+# ---------------------------------------------------------------------------
+# Driving the step control moves the highlight
+# ---------------------------------------------------------------------------
+
+
+def test_first_step_lights_up_the_cost(office_hours):
+    view = office_hours.views["network"]
+    assert office_hours.index == 0 and office_hours.current.kind == "cost"
+    assert view.highlighted == ("cost",)
+    assert view.title_highlight.get_visible() and to_rgba(view.title_highlight.get_facecolor()) == to_rgba(HIGHLIGHT)
+    assert not view.edge_band.get_visible()
+    assert not view.product.get_visible()  # E and its number are in the title already
+    assert view.caption.get_text() == office_hours.current.expression  # "E = −[y ln ŷ + ...] = 0.4213"
+    assert not any(label.get_visible() for label in view.gradient_labels.values())  # nothing computed yet
+    assert "step 1 of 13" in office_hours.text.value and office_hours.position.value == "1 of 13"
+
+
+def test_stepping_halfway_and_to_the_end_moves_the_highlight(office_hours):
+    view = office_hours.views["network"]
+    n = len(office_hours.steps)
+    half = n // 2  # office hours: step 7 is δ1 = ∂E/∂a1, a node
+    office_hours.controls["step"].value = half
+    step = office_hours.current
+    assert office_hours.index == half and step.highlight == ("node", 1, 0)
+    assert view.highlighted == ("node", 1, 0)
+    assert view.node_highlights[1][0].get_visible()
+    assert sum(box.get_visible() for row in view.node_highlights for box in row) == 1
+    assert not view.title_highlight.get_visible() and not view.edge_band.get_visible()
+    assert view.product.get_visible() and view.product.get_text().split("\n")[-1] == "= " + step.expression.split(
+        " = ")[-1]
+    assert view.product.get_text().replace("\n", " ").startswith("δ1 = ∂E/∂z1 · z1(1 − z1) = ")
+    visible = {name for name, label in view.gradient_labels.items() if label.get_visible()}
+    assert visible == {"w5", "w6"}  # found before this step, shown in grey
+
+    office_hours.controls["step"].value = n - 1  # the last step: ∂E/∂w4, an edge
+    step = office_hours.current
+    assert step.parameter == "w4" and step.highlight == ("edge", 0, 1, 1)
+    edge = view.edges["w4"]
+    assert view.edge_band.get_visible()
+    assert to_rgba(view.edge_band.get_color()) == to_rgba(HIGHLIGHT)
+    assert view.edge_band.get_linewidth() == pytest.approx(edge.get_linewidth() + 9)
+    assert np.allclose(np.array(view.edge_band.get_data()), np.array(edge.get_data()))
+    assert not any(box.get_visible() for row in view.node_highlights for box in row)
+    assert view.product.get_text() == f"∂E/∂w4 = δ2 · x2\n= {step.expression.split(' = ')[-1]}"
+    assert view.caption.get_text().replace("\n", " ") == f"∂E/∂w4 = {step.expression}"
+    # every gradient found by now, but the lit edge's labels give way to the product box
+    assert all(label.get_visible() for name, label in view.gradient_labels.items() if name != "w4")
+    assert not view.gradient_labels["w4"].get_visible() and not view.edge_labels["w4"].get_visible()
+    assert "step 13 of 13" in office_hours.text.value
+
+    office_hours.controls["step"].value = 0  # and back: nothing left over
+    assert not view.edge_band.get_visible() and view.edge_labels["w4"].get_visible()
+    assert not any(label.get_visible() for label in view.gradient_labels.values())
+
+
+def test_buttons_and_methods_move_one_step(office_hours):
+    office_hours.controls["next"].click()
+    office_hours.controls["next"].click()
+    assert office_hours.index == 2 and office_hours.controls["step"].value == 2
+    assert office_hours.controls["play"].value == 2  # the Play follows the slider
+    office_hours.controls["previous"].click()
+    assert office_hours.index == 1
+    office_hours.controls["last"].click()
+    assert office_hours.index == len(office_hours.steps) - 1
+    office_hours.next()  # stays on the last
+    assert office_hours.index == len(office_hours.steps) - 1
+    office_hours.controls["first"].click()
+    office_hours.previous()  # stays on the first
+    assert office_hours.index == 0
+    office_hours.controls["play"].value = 4  # a tick of the Play moves the step
+    assert office_hours.index == 4 and office_hours.controls["step"].value == 4
+    office_hours.go(3)
+    assert office_hours.current is office_hours.walk[3]
+
+
+def test_every_step_draws_on_every_example():
+    for example, numbering in ((office_hours_example, "by_sender"), (chain_example, "by_sender"),
+                               (two_two_two_example, "by_receiver")):
+        net, x, y, lr = example()
+        step_through = BackwardStepThrough(net, x, y, lr, numbering=numbering)
+        try:
+            view = step_through.views["network"]
+            for i in range(len(step_through.steps)):
+                step_through.go(i)
+                assert view.highlighted == tuple(step_through.current.highlight)
+                assert view.caption.get_text()
+                view.rgba()  # draws without error
+        finally:
+            step_through.close()
+
+
+# ---------------------------------------------------------------------------
+# The slice: tangent slope = the gradient, the step to scale
+# ---------------------------------------------------------------------------
+
+
+def test_slice_tangent_has_the_gradient_as_slope_and_the_step_is_to_scale(office_hours):
+    net, x, y, lr = office_hours_example()
+    index = _first(office_hours, lambda step: step.parameter == "w5")
+    office_hours.go(index)  # a gradient step selects its weight
+    assert office_hours.controls["weight"].value == "w5"
+    view = office_hours.views["slice"]
+    gradient = office_hours.current.value
+    assert view.name == "w5" and view.axes.get_xlabel() == "w5"
+    xs, ys = view.tangent.get_data()
+    assert (ys[1] - ys[0]) / (xs[1] - xs[0]) == pytest.approx(gradient, rel=1e-12)
+    assert view.slope == gradient
+    # the tangent touches the curve at the current point
+    assert tuple(np.ravel(view.point.get_data())) == (0.5, pytest.approx(net.cost(x, y)))
+    assert np.interp(0.5, xs, ys) == pytest.approx(net.cost(x, y))
+    # the arrow: from w to w - lr dE/dw along the weight axis, lr |dE/dw| long in data units
+    (x0, y0), (x1, y1) = view.step_arrow._posA_posB
+    assert y0 == y1
+    assert x0 == 0.5
+    assert x1 - x0 == pytest.approx(-lr * gradient, rel=1e-12)
+    assert abs(x1 - x0) == pytest.approx(lr * abs(gradient), rel=1e-12)
+    assert x1 == net.step(x, y, lr).weights[1][0, 0]
+    assert to_rgba(view.step_arrow.get_facecolor()) == to_rgba(view.style.positive)  # w goes up: blue
+    new_w, landing = view.landing
+    assert tuple(np.ravel(view.next_point.get_data())) == (new_w, landing)
+    assert landing == pytest.approx(cost_slice(net, x, y, ("weight", 1, 0, 0), [new_w])[0])
+    assert landing < net.cost(x, y)  # downhill
+    assert view.readout[1].get_text().endswith(office_hours.current.expression.split(" = ")[-1])
+    # the curve stays in view; the tangent may leave it and is clipped
+    low, high = view.axes.get_ylim()
+    assert low <= np.nanmin(view.costs) and np.nanmax(view.costs) <= high
+    assert view.tangent.get_clip_on()
+
+
+def test_weight_chooser_changes_the_slice(office_hours):
+    view = office_hours.views["slice"]
+    before = view.costs.copy()
+    office_hours.controls["weight"].value = "w3"
+    assert view.name == "w3" and view.axes.get_xlabel() == "w3"
+    assert not np.allclose(view.costs, before)
+    xs, ys = view.tangent.get_data()
+    assert (ys[1] - ys[0]) / (xs[1] - xs[0]) == pytest.approx(office_hours.state.grads["w3"], rel=1e-12)
+    assert view.grid[0] < 0.3 < view.grid[-1]
+    # a step that is not a gradient step keeps the choice; a gradient step selects its own weight
+    office_hours.go(1)
+    assert office_hours.controls["weight"].value == "w3"
+    office_hours.go(_first(office_hours, lambda step: step.parameter == "w6"))
+    assert office_hours.controls["weight"].value == "w6" and view.name == "w6"
+
+
+def test_a_weight_with_zero_gradient_has_a_flat_tangent_and_no_arrow(office_hours):
+    office_hours.controls["weight"].value = "w1"  # x1 = 0: w1 changes nothing
+    view = office_hours.views["slice"]
+    xs, ys = view.tangent.get_data()
+    assert ys[0] == ys[1] and not view.step_arrow.get_visible()
+    assert np.allclose(view.costs, view.costs[0])
+
+
+def test_slice_without_learning_rate_has_no_step():
+    net, x, y, _ = office_hours_example()
+    step_through = BackwardStepThrough(net, x, y)
+    try:
+        view = step_through.views["slice"]
+        assert not view.step_arrow.get_visible() and view.step is None
+        assert view.readout[2].get_text() == ""
+    finally:
+        step_through.close()
+
+
+# ---------------------------------------------------------------------------
+# 2-2-2 with biases
+# ---------------------------------------------------------------------------
+
+
+def test_two_two_two_bias_steps_light_up_the_bias_line(two_two_two):
+    net, x, y, lr = two_two_two_example()
+    view = two_two_two.views["network"]
+    assert set(view.bias_highlights) == {(1, 0), (1, 1), (2, 0), (2, 1)}
+    index = _first(two_two_two, lambda step: step.kind == "bias_gradient")
+    two_two_two.go(index)
+    step = two_two_two.current
+    _, layer, row = step.highlight
+    assert view.bias_highlights[(layer + 1, row)].get_visible()
+    assert to_rgba(view.bias_highlights[(layer + 1, row)].get_facecolor()) == to_rgba(HIGHLIGHT)
+    assert sum(box.get_visible() for box in view.bias_highlights.values()) == 1
+    assert not view.node_highlights[layer + 1][row].get_visible()  # the bias line, not the whole node
+    assert view.product.get_text().replace("\n", " ").startswith(f"{step.quantity} = δ")
+    # the slice follows the bias
+    assert two_two_two.controls["weight"].value == step.parameter
+    slice_view = two_two_two.views["slice"]
+    xs, ys = slice_view.tangent.get_data()
+    assert (ys[1] - ys[0]) / (xs[1] - xs[0]) == pytest.approx(net.gradients(x, y).biases[layer][row], rel=1e-12)
+    assert slice_view.grid[0] < get_parameter(net, ("bias", layer, row, None)) < slice_view.grid[-1]
+    # every gradient of the walk is backprop's
+    two_two_two.go(len(two_two_two.steps) - 1)
+    gradients = net.gradients(x, y)
+    for name, value in two_two_two.walk.gradient_steps().items():
+        kind, layer, row, col = two_two_two.names[name]
+        assert value == (gradients.weights[layer][row, col] if kind == "weight" else gradients.biases[layer][row])
+
+
+def test_the_product_box_stays_on_the_figure_and_off_the_nodes(two_two_two):
+    view = two_two_two.views["network"]
+    width, height = view.figure.get_size_inches()
+    for i in range(len(two_two_two.steps)):
+        two_two_two.go(i)
+        if not view.product_box.get_visible():
+            continue
+        left, bottom = view.product_box.get_x(), view.product_box.get_y()
+        right, top = left + view.product_box.get_width(), bottom + view.product_box.get_height()
+        assert 0 <= left and right <= width and 0 <= bottom and top <= height
+
+
+# ---------------------------------------------------------------------------
+# Lifecycle, refusals, display
+# ---------------------------------------------------------------------------
+
+
+def _live_widget_count():
+    from ipywidgets.widgets.widget import _instances
+
+    return len(_instances)
+
+
+def test_close_frees_every_widget_and_figure():
+    before = _live_widget_count()
+    step_through = BackwardStepThrough(*office_hours_example())
+    assert step_through in widgets_module.live_explorers()
+    assert _live_widget_count() - before > 10
+    figures = list(step_through.figures.values())
+    step_through.close()
+    assert _live_widget_count() == before
+    assert step_through.closed and not step_through.views and not step_through.controls
+    assert all(not figure.axes for figure in figures)
+    assert step_through not in widgets_module.live_explorers()
+    assert step_through._repr_mimebundle_() == {"text/plain": step_through.summary()}
+    assert step_through.summary().startswith("Closed backward step-through of a 2-2-1 network")
+    step_through.close()  # twice is harmless
+    step_through.next()  # and so is a late button press
+    with pytest.raises(ValueError, match=r"^self:"):
+        step_through.to_png()
+
+
+def test_rerunning_a_cell_closes_the_step_through_its_last_run_made(monkeypatch):
+    request = {"value": ("cell-a", "request-1")}
+    monkeypatch.setattr(widgets_module, "_current_request", lambda: request["value"])
+    first = BackwardStepThrough(*office_hours_example())
+    request["value"] = ("cell-a", "request-2")  # the same cell runs again
+    again = BackwardStepThrough(*office_hours_example())
+    assert first.closed and not again.closed
+    widgets_module.close_all()
+    assert again.closed
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(x=np.zeros((3, 2))), r"^x:"),
+    (dict(x=[0.0, 1.0, 2.0]), r"^x:"),
+    (dict(y=[np.nan]), r"^y:"),
+    (dict(lr=-0.1), r"^lr:"),
+    (dict(numbering="alphabetical"), r"^numbering:"),
+    (dict(style="huge"), r"^style:"),
+])
+def test_nonsense_is_refused_naming_the_argument(change, message):
+    net, x, y, lr = office_hours_example()
+    arguments = dict(net=net, x=x, y=y, lr=lr)
+    arguments.update(change)
+    with pytest.raises(ValueError, match=message):
+        BackwardStepThrough(**arguments)
+
+
+def test_bad_net_and_bad_step_numbers_are_refused(office_hours):
+    with pytest.raises(ValueError, match=r"^net:"):
+        BackwardStepThrough("2-2-1", [0, 1], [1])
+    for bad in (len(office_hours.steps), -1, 1.5, "2", True):
+        with pytest.raises(ValueError, match=r"^index:"):
+            office_hours.go(bad)
+    assert office_hours.index == 0
+
+
+def test_display_bundle_has_widget_png_and_plain_text(office_hours):
+    from PIL import Image
+
+    bundle = office_hours._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == office_hours.widget.model_id
+    image = Image.open(io.BytesIO(base64.b64decode(bundle["image/png"])))
+    assert image.format == "PNG" and image.size[0] > 900 and image.size[1] > 300
+    text = bundle["text/plain"]
+    other = BackwardStepThrough(*office_hours_example())
+    try:
+        assert text == other._repr_mimebundle_()["text/plain"]  # deterministic
+    finally:
+        other.close()
+    assert not re.search(r"0x[0-9a-f]{6,}|[0-9a-f]{32}", text)
+    assert text.startswith("Backward step-through of a 2-2-1 network: 13 steps from E = 0.4213")
+
+
+def test_fits_one_screen_with_controls_above_the_views():
+    # 1366x768 in the default style: JupyterLab leaves about 1200 x 560 CSS pixels for an output
+    for example, numbering in ((office_hours_example, "by_sender"), (two_two_two_example, "by_receiver"),
+                               (chain_example, "by_sender")):
+        net, x, y, lr = example()
+        step_through = BackwardStepThrough(net, x, y, lr, numbering=numbering)
+        try:
+            dpi = step_through.style.dpi
+            network = step_through.figures["network"].get_size_inches() * dpi
+            side = step_through.figures["slice"].get_size_inches() * dpi
+            assert network[0] + 10 + side[0] <= 1210
+            assert 40 + max(network[1], 32 + side[1] + 150) <= 580
+            controls, views = step_through.widget.children[:2]
+            assert step_through.controls["play"] in controls.children
+            assert step_through.controls["step"] in controls.children
+            assert step_through.canvases["network"] in views.children
+        finally:
+            step_through.close()
+
+
+# ---------------------------------------------------------------------------
+# Pictures to look at
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example, numbering, prefix", [
+    (office_hours_example, "by_sender", "step-through"),
+    (two_two_two_example, "by_receiver", "step-through-222"),
+])
+def test_screenshots_first_half_end(example, numbering, prefix):
+    net, x, y, lr = example()
+    step_through = BackwardStepThrough(net, x, y, lr, numbering=numbering)
+    try:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        n = len(step_through.steps)
+        for name, index in (("first", 0), ("half", n // 2), ("end", n - 1)):
+            step_through.controls["step"].value = index
+            png = compose_png([step_through.views["network"], step_through.views["slice"]])
+            assert png.startswith(b"\x89PNG")
+            (SCREENSHOTS / f"{prefix}-{name}.png").write_bytes(png)
+    finally:
+        step_through.close()
+
+
+def test_views_build_from_a_state_alone():
+    from helpers.state import compute_state
+
+    net, x, y, lr = two_two_two_example()
+    state = compute_state(net, x, y, lr, parameter_names(net, "by_receiver"))
+    walk = backward_walk(net, x, y, "by_receiver")
+    view = WalkNetworkView(state)
+    assert view.highlight(walk[5], computed={"w5"}) == "blit"
+    assert view.gradient_labels["w5"].get_visible() and not view.gradient_labels["w6"].get_visible()
+    slice_view = SliceView(state, "b2_1")
+    assert slice_view.set_parameter(state, "w8") == "full" and slice_view.name == "w8"
+    assert slice_view.update(state) is None  # nothing changed
+    with pytest.raises(ValueError, match=r"^weight:"):
+        slice_view.set_parameter(state, "w9")
