@@ -1172,6 +1172,7 @@ class Playground:
         self._holding = False
         self.n_points, self.seed = n_points, seed
         self.stopped_because = None
+        self._last_trace = None
         self.picked = None  # index of the picked training example
         self.state = None  # its State (forward, gradients, step) under the current network
         self.focus = None  # (layer, unit) of the neuron the step view explains
@@ -1421,7 +1422,7 @@ class Playground:
         import time
 
         taken = 0
-        while taken < n:
+        while taken < n and not self.stopped_because:
             if not self.trainer.step():
                 self.stopped_because = self.trainer.stopped_because
                 self.history.stopped_because = self.stopped_because
@@ -1548,7 +1549,7 @@ class Playground:
         with self._hold():
             self.controls["example"].value = self.picked
         self._update_state()
-        self._show_panel(PANEL_STEP)
+        self._show_panel(PANEL_STEP if self.state is not None else PANEL_TRAINING)
         self._refresh()
 
     def _unpick(self):
@@ -1559,8 +1560,12 @@ class Playground:
         if self.picked is None:
             return
         i = self.picked
-        self.state = compute_state(self.net, self.data.x_train[i], self.data.y_train[i], self.controls["lr"].value,
-                                   self.names)
+        try:
+            self.state = compute_state(self.net, self.data.x_train[i], self.data.y_train[i],
+                                       self.controls["lr"].value, self.names)
+        except ValueError as error:  # a diverged network: nothing sensible to show for this example
+            self._unpick()
+            self._say(f"\u26a0 no step to show: {error}", warning=True)
 
     def focus_neuron(self, layer, unit):
         """Explain neuron ``unit`` of ``layer`` (1 = first hidden layer, the last = output) in the step view."""
@@ -1713,7 +1718,17 @@ class Playground:
 
         if self.closed:
             return
-        trace = self.grid.forward(self.net)
+        try:
+            trace = self.grid.forward(self.net)
+        except ValueError as error:  # weights so large that the grid's sums overflow: a divergence too
+            self.stopped_because = self.stopped_because or f"step {self.step_count}: {error}"
+            self.history.stopped_because = self.stopped_because
+            self._say(f"\u26a0 stopped, diverged ({self.stopped_because}); lower the learning rate or reset",
+                      warning=True)
+            if self._last_trace is None:
+                raise
+            trace = self._last_trace  # the last picture that could be drawn stays
+        self._last_trace = trace
         probabilities = class_probabilities(trace.output)
         data_view, training_view = self.views["data"], self.views["training"]
         with self._frames.batch():
@@ -1727,9 +1742,13 @@ class Playground:
             if self.picked is not None:
                 self._update_state()
                 self._render_step(how="full" if full else "blit")
+        if self.picked is None and self.panel == PANEL_STEP:
+            self._show_panel(PANEL_TRAINING)
 
     def _render_step(self, how="blit"):
         state, i = self.state, self.picked
+        if state is None:
+            return
         label = int(self.data.labels_train[i])
         x = ", ".join(fmt(v, 2) for v in state.x)
         y_hat = ", ".join(fmt(v, 3) for v in np.ravel(state.y_hat))

@@ -1,0 +1,384 @@
+"""helpers.widgets.Playground, driven headlessly through its controls, buttons and synthetic clicks."""
+
+import asyncio
+import base64
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.backend_bases import MouseEvent
+
+import helpers.widgets as widgets_module
+from helpers import training
+from helpers.draw import fmt
+from helpers.playground_views import CLASS_COLOURS, boundary_colours, class_probabilities
+from helpers.widgets import PANEL_STEP, PANEL_TRAINING, Playground
+
+pytestmark = pytest.mark.filterwarnings("ignore:Passing unrecognized arguments:DeprecationWarning")
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture
+def playground():
+    pg = Playground()
+    yield pg
+    pg.close()
+
+
+def click(canvas, axes, x1, x2, button=1):
+    """A mouse press at data point (x1, x2) of ``axes``, delivered as the browser's would be."""
+    x, y = axes.transData.transform((x1, x2))
+    event = MouseEvent("button_press_event", canvas, x, y, button=button)
+    canvas.callbacks.process("button_press_event", event)
+    return event
+
+
+def test_controls_and_the_starting_network(playground):
+    expected = {"data", "noise", "test_fraction", "click_mode", "point_class", "hidden_layers", "units", "activation",
+                "lr", "batch_size", "l2", "speed", "play", "pause", "step", "reset", "example", "show_step", "panel"}
+    assert expected <= set(playground.controls)
+    assert playground.net.layer_sizes == (2, 4, 1)
+    assert playground.net.activations == ("tanh", "sigmoid")
+    assert playground.data.name == "moons"
+    assert playground.step_count == 0 and len(playground.history) == 1  # the loss before any step
+    assert playground.controls["pause"].disabled and not playground.controls["play"].disabled
+
+
+def test_data_set_and_architecture_controls_rebuild_the_network(playground):
+    c = playground.controls
+    c["data"].value = "spiral"
+    assert playground.data.n_classes == 3
+    assert playground.net.layer_sizes == (2, 4, 3)
+    assert playground.net.activations[-1] == "softmax" and playground.net.cost_name == "categorical_cross_entropy"
+    assert c["noise"].value == 0.05  # the spiral's own noise
+    assert [v for _, v in c["point_class"].options] == [0, 1, 2]
+    c["hidden_layers"].value = 3
+    c["units"].value = 8
+    assert playground.net.layer_sizes == (2, 8, 8, 8, 3)
+    view = playground.views["training"]
+    assert len(view.thumbnails.centres) == 2 + 24 + 3
+    assert len(view.edges.get_segments()) == 2 * 8 + 8 * 8 * 2 + 8 * 3
+    assert playground.views["step"].layer_sizes == (2, 8, 8, 8, 3)
+    c["activation"].value = "relu"
+    assert playground.net.activations == ("relu", "relu", "relu", "softmax")
+    c["hidden_layers"].value = 0
+    assert playground.net.layer_sizes == (2, 3)
+    c["data"].value = "xor"
+    assert playground.net.layer_sizes == (2, 1)
+    c["noise"].value = 0.3
+    c["test_fraction"].value = 0.5
+    assert playground.data.n_test == 100 and playground.data.n_train == 100
+    assert playground.step_count == 0 and len(playground.history) == 1
+
+
+def test_steps_reduce_the_loss(playground):
+    start = playground.history.train_loss[0]
+    assert playground.step() == 1 and playground.step_count == 1
+    playground.run(400)
+    assert playground.step_count == 401
+    assert playground.history.train_loss[-1] < 0.6 * start
+    assert playground.history.train_accuracy[-1] > 0.8
+    assert playground.history.step[-1] == 401  # the curves end at the current step
+
+
+def test_the_same_settings_give_the_same_run():
+    first, second = Playground(data="circles", hidden_layers=2), Playground(data="circles", hidden_layers=2)
+    try:
+        first.run(120)
+        second.run(60)
+        second.run(60)
+        assert first.history.train_loss == second.history.train_loss
+        assert first.summary() == second.summary()
+    finally:
+        first.close()
+        second.close()
+
+
+def test_the_boundary_image_and_neuron_pictures_change_with_training(playground):
+    image = playground.views["data"].image.get_array().copy()
+    pictures = [p.copy() for p in playground.views["training"].thumbnails.pictures]
+    playground.run(200)
+    assert not np.allclose(playground.views["data"].image.get_array(), image)
+    after = playground.views["training"].thumbnails.pictures
+    assert np.array_equal(after[0], pictures[0])  # the input x1 is what it was
+    assert any(not np.array_equal(a, b) for a, b in zip(after[2:], pictures[2:]))  # hidden units and output moved
+    # the boundary image is the class colours mixed by the network's probabilities on the grid
+    trace = playground.grid.forward(playground.net)
+    probabilities = class_probabilities(trace.output).reshape(60, 60, 2)
+    assert np.allclose(playground.views["data"].image.get_array(), boundary_colours(probabilities), atol=1e-6)
+
+
+def test_boundary_colours_are_the_class_colours_where_sure():
+    from matplotlib.colors import to_rgb
+
+    sure = boundary_colours(np.array([[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]]))
+    assert np.allclose(sure[0], 1 - (1 - np.array(to_rgb(CLASS_COLOURS[0]))) * 0.8)
+    assert np.allclose(sure[1], 1.0)  # no idea at all: white
+
+
+def test_the_loss_curves_grow_with_the_steps(playground):
+    view = playground.views["training"]
+    assert len(view.train_curve.get_xdata()) == 1
+    playground.run(30)  # 150 training points, batch 16: 10 steps an epoch, one point per epoch
+    assert list(view.train_curve.get_xdata()) == [0, 10, 20, 30]
+    assert len(view.test_curve.get_ydata()) == 4
+    playground.run(5)
+    assert list(view.train_curve.get_xdata())[-1] == 35
+    playground.run(200)
+    assert view.loss_axes.get_xlim()[1] >= 235  # the axes grew with the run
+    assert view.readout.get_text().startswith("step 235")
+
+
+def test_learning_rate_l2_and_batch_reach_the_trainer(playground):
+    c = playground.controls
+    c["lr"].value = 0.01
+    assert playground.trainer.lr == pytest.approx(0.01)
+    c["l2"].value = 0.01
+    assert playground.trainer.l2 == 0.01
+    playground.run(10)
+    c["batch_size"].value = None
+    assert playground.trainer.batch_size == playground.data.n_train
+    assert playground.step_count == 10  # a new batch size keeps the network and the history
+    playground.step()
+    assert playground.history.step[-1] == 11
+
+
+def test_pick_shows_that_examples_gradients(playground):
+    playground.run(50)
+    playground.pick(7)
+    assert playground.picked == 7 and playground.panel == PANEL_STEP
+    assert playground.controls["panel"].value == PANEL_STEP
+    net, data = playground.net, playground.data
+    x, y = data.x_train[7], data.y_train[7]
+    expected = net.gradients(x, y)
+    state = playground.state
+    for name, (kind, layer, row, col) in state.names.items():
+        truth = expected.weights[layer][row, col] if kind == "weight" else expected.biases[layer][row]
+        assert state.grads[name] == truth
+    view = playground.views["step"]
+    # the output neuron is in focus: its row per incoming weight shows that weight's gradient and change
+    assert view.focus == (2, 0)
+    names = [row[0] for row in view.shown_rows]
+    assert names == ["w9", "w10", "w11", "w12", "b2_1"]
+    for r, name in enumerate(names):
+        where = state.names[name]
+        truth = expected.weights[1][0, r] if where[0] == "weight" else expected.biases[1][0]
+        assert view.cells[r][4].get_text() == fmt(truth, 4)
+        assert view.cells[r][5].get_text() == fmt(-playground.controls["lr"].value * truth, 4, sign=True)
+    # every node shows its z and delta
+    trace = net.forward(x)
+    for j in range(4):
+        assert view.node_texts[1][j].get_text() == fmt(trace.z[0][j])
+        assert view.delta_texts[1][j].get_text() == f"\u03b4 {fmt(expected.deltas[0][j])}"
+    assert "\u03b4 = \u2202E/\u2202a5 = \u0177" in view.header.get_text()
+    # a hidden neuron: its weights come from the inputs; delta = f'(a) * sum of w * next delta
+    playground.focus_neuron(1, 2)
+    assert [row[1] for row in view.shown_rows] == ["x1", "x2", "1"]
+    assert view.cells[0][4].get_text() == fmt(expected.weights[0][2, 0], 4)
+    slope = 1 - np.tanh(trace.a[0][2]) ** 2
+    downstream = net.weights[1][0, 2] * expected.deltas[1][0]
+    assert slope * downstream == pytest.approx(expected.deltas[0][2])
+    assert fmt(expected.deltas[0][2], 4) in view.header.get_text()
+    # the ring marks the example on the data
+    assert tuple(np.ravel(playground.views["data"].pick_ring.get_data())) == tuple(x)
+
+
+def test_a_step_while_picked_shows_the_next_steps_arithmetic(playground):
+    playground.pick(3)
+    before = playground.state
+    playground.step()
+    assert playground.state is not before
+    assert playground.state.net is playground.net
+    playground.pick(None)
+    assert playground.picked is None and playground.panel == PANEL_TRAINING
+
+
+def test_the_example_box_and_panel_toggle_pick(playground):
+    playground.controls["example"].value = 12
+    playground.controls["show_step"].click()
+    assert playground.picked == 12
+    playground.controls["panel"].value = PANEL_TRAINING
+    assert playground.canvases["step"].layout.display == "none"
+    assert playground.canvases["training"].layout.display == ""
+    playground.controls["panel"].value = PANEL_STEP
+    assert playground.canvases["training"].layout.display == "none"
+    with pytest.raises(ValueError, match=r"^index: expected a training example 0\.\.149"):
+        playground.pick(150)
+
+
+def test_clicks_add_remove_and_pick_points(playground):
+    view, canvas = playground.views["data"], playground.canvases["data"]
+    n_train = playground.data.n_train
+    playground.controls["point_class"].value = 1
+    click(canvas, view.axes, -1.2, 1.2)  # an empty corner: a new training point of class 1
+    assert playground.data.n_train == n_train + 1
+    assert np.allclose(playground.data.x_train[-1], (-1.2, 1.2))
+    assert playground.data.labels_train[-1] == 1 and playground.data.y_train[-1].tolist() == [1.0]
+    assert playground.trainer.data is playground.data  # training goes on with it
+    offsets = view.train_points[1].get_offsets()
+    assert np.allclose(offsets[-1], (-1.2, 1.2))
+    assert "added a training point of class 1" in playground.message.value
+    click(canvas, view.axes, -1.19, 1.21)  # on it: removed
+    assert playground.data.n_train == n_train
+    # pick mode: a click on a training point picks it
+    playground.controls["click_mode"].value = widgets_module.CLICK_PICK
+    target = playground.data.x_train[20]
+    click(canvas, view.axes, *target)
+    assert playground.picked == 20
+    # outside the axes nothing happens
+    event = MouseEvent("button_press_event", canvas, 2, 2, button=1)
+    canvas.callbacks.process("button_press_event", event)
+    assert playground.picked == 20
+
+
+def test_add_and_remove_points_from_code(playground):
+    index = playground.add_point(0.1, 0.2, 0)
+    assert playground.data.labels_train[index] == 0
+    playground.add_point(0.5, 0.5, 1, split="test")
+    assert playground.data.n_test == 51
+    assert playground.remove_point(0.5, 0.5) == ("test", 50)
+    assert playground.remove_point(5.0, 5.0) is None
+    with pytest.raises(ValueError, match=r"^label: expected a class 0\.\.1"):
+        playground.add_point(0.0, 0.0, 2)
+    with pytest.raises(ValueError, match=r"^x1, x2: expected finite numbers"):
+        playground.add_point(np.nan, 0.0, 0)
+    playground.run(20)
+    assert playground.step_count == 20
+
+
+def test_a_click_on_a_node_of_the_step_view_focuses_it(playground):
+    playground.pick(0)
+    view = playground.views["step"]
+    cx, cy = view.layout.positions[1][3]
+    click(playground.canvases["step"], view.diagram_axes, cx, cy)
+    assert view.focus == (1, 3)
+    cx, cy = view.layout.positions[0][0]
+    click(playground.canvases["step"], view.diagram_axes, cx, cy)  # an input: a message, focus stays
+    assert view.focus == (1, 3) and "input has no step" in playground.message.value
+
+
+def test_play_trains_on_the_event_loop_and_pause_stops_it(playground):
+    async def scenario():
+        assert playground.play()
+        assert playground.controls["play"].disabled and not playground.controls["pause"].disabled
+        await asyncio.sleep(0.6)
+        assert playground.step_count > 10
+        assert playground.frames_drawn > 2
+        playground.controls["pause"].click()
+        assert not playground.playing
+        stopped_at = playground.step_count
+        await asyncio.sleep(0.2)
+        assert playground.step_count == stopped_at
+        assert not playground.controls["play"].disabled
+        return playground.play_stats
+
+    stats = asyncio.run(scenario())
+    assert stats["steps"] > 10 and stats["frames"] > 2
+
+
+def test_picking_while_playing_pauses(playground):
+    async def scenario():
+        playground.play()
+        await asyncio.sleep(0.2)
+        playground.pick(4)
+        assert not playground.playing
+        n = playground.step_count
+        await asyncio.sleep(0.1)
+        assert playground.step_count == n
+
+    asyncio.run(scenario())
+
+
+def test_without_an_event_loop_play_says_use_run(playground):
+    assert playground.play() is False
+    assert "run(steps)" in playground.message.value and not playground.playing
+
+
+def test_close_stops_playing_and_frees_everything():
+    from ipywidgets.widgets.widget import _instances
+
+    before = len(_instances)
+    pg = Playground()
+    figures = list(pg.figures.values())
+
+    async def scenario():
+        pg.play()
+        await asyncio.sleep(0.2)
+        task = pg._task
+        pg.close()
+        await asyncio.sleep(0.05)
+        return task
+
+    task = asyncio.run(scenario())
+    assert task.done() and not pg.playing and pg.closed
+    assert len(_instances) == before
+    assert all(not figure.axes for figure in figures)
+    assert pg not in widgets_module.live_explorers()
+    assert pg._repr_mimebundle_() == {"text/plain": pg.summary()}
+    assert pg.summary().startswith("Closed playground: moons")
+    pg.close()
+    assert pg.step() == 0
+
+
+def test_rerunning_the_cell_closes_the_old_playground(monkeypatch):
+    monkeypatch.setattr(widgets_module, "_current_request", lambda: ("cell-p", "request-1"))
+    first = Playground()
+    monkeypatch.setattr(widgets_module, "_current_request", lambda: ("cell-p", "request-2"))
+    second = Playground()
+    assert first.closed and not second.closed
+    second.close()
+
+
+def test_divergence_stops_with_a_message():
+    pg = Playground(units=8, lr=10.0, batch_size=1, activation="relu")
+    try:
+        pg.trainer.lr = 1e300  # beyond what any slider offers: the weights overflow at once
+        pg.run(50)
+        assert pg.stopped_because and "diverged" in pg.message.value and "stopped" in pg.summary()
+        assert pg.step() == 0  # stopped: nothing happens until the learning rate changes or a reset
+        assert np.all(np.isfinite(pg.net.weights[0]))  # the last finite network stays
+        pg.controls["reset"].click()
+        assert not pg.stopped_because and pg.step() == 1 and pg.message.value == ""
+    finally:
+        pg.close()
+
+
+def test_bad_arguments_are_clear_errors():
+    for kwargs, message in [({"data": "iris"}, "^data:"), ({"hidden_layers": 4}, "^hidden_layers:"),
+                            ({"units": 9}, "^units:"), ({"activation": "softmax"}, "^activation:"),
+                            ({"lr": 0}, "^lr:"), ({"batch_size": 3}, "^batch_size:"), ({"speed": "warp"}, "^speed:")]:
+        with pytest.raises(ValueError, match=message):
+            Playground(**kwargs)
+
+
+def test_display_bundle_and_a_picture_mid_training():
+    pg = Playground(data="spiral", hidden_layers=2, units=8)
+    try:
+        pg.run(150)
+        bundle = pg._repr_mimebundle_()
+        assert {"image/png", "text/plain", "application/vnd.jupyter.widget-view+json"} <= set(bundle)
+        png = base64.b64decode(bundle["image/png"])
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert bundle["text/plain"].startswith("Playground: spiral")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        (SCREENSHOTS / "playground-mid.png").write_bytes(png)
+        pg.pick(10)
+        pg.focus_neuron(2, 5)
+        (SCREENSHOTS / "playground-mid-step.png").write_bytes(pg.to_png())
+    finally:
+        pg.close()
+
+
+def test_layout_fits_a_laptop_screen(playground):
+    width = sum(playground.figures[k].get_figwidth() for k in ("data", "training")) * playground.style.dpi
+    height = playground.figures["data"].get_figheight() * playground.style.dpi
+    assert width <= 1250 and height <= 470  # 1366 x 768 less JupyterLab's bars, three rows of controls above
+    assert playground.figures["step"].get_size_inches().tolist() == \
+        playground.figures["training"].get_size_inches().tolist()  # the step view takes the training view's place
+
+
+def test_data_sets_the_playground_offers_exist_in_training():
+    for name in widgets_module.PLAYGROUND_DATA_SETS:
+        data = getattr(training, name)(n_points=40)
+        assert data.n_classes >= 2
