@@ -309,10 +309,9 @@ def classify_path(path, lowest):
             return Regime("oscillating", first_rise + 1,
                           f"oscillating: from step {first_rise + 1} the weights jump back and forth "
                           f"({flips} reversals, the cost rose at {int(rises.sum())} steps)")
-        end = ", ".join(f"{v:.2f}" for v in path.values[-1])
         return Regime("overshooting", first_rise + 1,
                       f"overshooting: step {first_rise + 1} jumps past the bottom (E goes up), then the path "
-                      f"settles at ({end})")
+                      f"settles elsewhere")
     gap = costs - lowest
     if gap[-1] <= GOOD_GAP * scale:
         step = _first(gap <= GOOD_GAP * scale, n)

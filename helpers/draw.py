@@ -780,7 +780,7 @@ class DescentView(LiveFigure):
             how = "full"
         # the label sits beside the ring, on the side with more room
         low, high = math.log10(bottom), math.log10(top)
-        up = (math.log10(shown[k]) - low) / (high - low) < 0.6
+        up = (math.log10(shown[k]) - low) / (high - low) < 0.85  # above the ring, unless at the top
         left_side = k > 0.6 * x_max
         self.loss_label.ha = "right" if left_side else "left"
         self.loss_label.va = "bottom" if up else "top"
@@ -907,6 +907,7 @@ class WalkNetworkView(NetworkView):
                                        linewidth=s.line_width * 0.6, zorder=6)
         self.product = self._glyph_text(ax, 0, 0, transform=inches, fontsize=s.font_size, linespacing=1.3, zorder=7)
         self.highlighted = None
+        self._sizes = {}
 
     def _patch(self, ax, xy, width, height, transform, **kwargs):
         """An animated rounded box, hidden until a step lights it up."""
@@ -942,6 +943,15 @@ class WalkNetworkView(NetworkView):
 
     # -- one step ------------------------------------------------------------------
 
+    def _measure(self, text, size):
+        """``_text_size``, remembered: the labels and products of one walk are measured once."""
+        key = (text, size)
+        if key not in self._sizes:
+            if len(self._sizes) > 2000:
+                self._sizes.clear()
+            self._sizes[key] = self._text_size(text, size)
+        return self._sizes[key]
+
     def _inches(self, x, y):
         """A data point of the diagram in inches from the figure's lower-left corner."""
         px, py = self.axes.transData.transform((x, y))
@@ -973,20 +983,19 @@ class WalkNetworkView(NetworkView):
                 cx, cy = self._inches(x, y)
                 nodes.append((cx - box.get_width() / 2, cy - box.get_height() / 2, cx + box.get_width() / 2,
                               cy + box.get_height() / 2))
-        labels = []  # the visible edge labels, as boxes around their rotated text
+        labels = []  # the visible edge labels: points along the middle of each rotated text, and its area
         for label in (*self.edge_labels.values(), *self.gradient_labels.values()):
             if not label.get_visible() or not label.get_text():
                 continue
             lx, ly = self._inches(*label.get_position())
-            text_w, text_h = self._text_size(label.get_text(), label.get_fontsize())
+            text_w, text_h = self._measure(label.get_text(), label.get_fontsize())
             angle = math.radians(label.rotation)
             side = 1 if label.va == "bottom" else -1  # the text lies above (bottom-anchored) or below its anchor
             lx, ly = lx - side * math.sin(angle) * text_h / 2, ly + side * math.cos(angle) * text_h / 2
-            half_w = abs(math.cos(angle)) * text_w / 2 + abs(math.sin(angle)) * text_h / 2
-            half_h = abs(math.sin(angle)) * text_w / 2 + abs(math.cos(angle)) * text_h / 2
-            labels.append((lx - half_w, ly - half_h, lx + half_w, ly + half_h))
+            along = np.linspace(-text_w / 2, text_w / 2, 9)
+            labels.append((lx + along * math.cos(angle), ly + along * math.sin(angle), text_w * text_h, text_h))
         bottom = self._legend_top + self._line_height * 2.4  # the caption and the legend
-        top = height - 0.1 - self._text_size("lp", self.style.title_size)[1]  # the title
+        top = height - 0.1 - self._measure("lp", self.style.title_size)[1]  # the title
 
         def overlap(a, b):
             return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
@@ -996,7 +1005,10 @@ class WalkNetworkView(NetworkView):
             box = (cx - box_w / 2, cy - box_h / 2, cx + box_w / 2, cy + box_h / 2)
             area = box_w * box_h
             score = 20 * sum(overlap(box, node) for node in nodes)
-            score += 6 * sum(overlap(box, label) for label in labels)
+            for xs, ys, label_area, text_h in labels:  # the covered part of each label's text
+                inside = ((box[0] - text_h / 2 < xs) & (xs < box[2] + text_h / 2)
+                          & (box[1] - text_h / 2 < ys) & (ys < box[3] + text_h / 2))
+                score += 6 * label_area * np.mean(inside)
             score += 20 * (overlap(box, (-9, -9, width + 9, bottom)) + overlap(box, (-9, top, width + 9, height + 9)))
             score += 50 * (area - overlap(box, (0.03, 0.03, width - 0.03, height - 0.03)))
             if keep_visible is not None:  # the lit edge: a box over more than its middle hides the highlight
@@ -1021,10 +1033,10 @@ class WalkNetworkView(NetworkView):
         width, height = self.figure.get_size_inches()
         symbols, number = walk_product(step)
         lines = [symbols, f"= {number}"]
-        if self._text_size(symbols, s.font_size)[0] > 1.35 * s.font_size / 10.5 and " = " in symbols:
+        if self._measure(symbols, s.font_size)[0] > 1.35 * s.font_size / 10.5 and " = " in symbols:
             lines[:1] = [symbols.split(" = ")[0], "= " + symbols.split(" = ", 1)[1]]  # narrower, one line more
         self.product.set_text("\n".join(lines))
-        line_w = max(self._text_size(line, s.font_size)[0] for line in lines)
+        line_w = max(self._measure(line, s.font_size)[0] for line in lines)
         pad = s.font_size / 72 * 0.55
         box_w, box_h = line_w + 2 * pad, self._line_height * (1 + 1.3 * (len(lines) - 1)) + 1.4 * pad
         where = step.highlight
@@ -1032,8 +1044,8 @@ class WalkNetworkView(NetworkView):
         anchors = []  # where the product box may go, in inches, best first; none: no box
         if where[0] == "cost":  # E is in the title, which the box would only repeat
             title = self.title.get_text()
-            title_w = self._text_size(title, s.title_size)[0] + 2 * pad
-            title_h = self._text_size("lp", s.title_size)[1] + 1.2 * pad
+            title_w = self._measure(title, s.title_size)[0] + 2 * pad
+            title_h = self._measure("lp", s.title_size)[1] + 1.2 * pad
             top = 0.985 * height + 0.6 * pad
             self.title_highlight.set_bounds(width / 2 - title_w / 2, top - title_h, title_w, title_h)
             self.title_highlight.set_visible(True)

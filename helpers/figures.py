@@ -405,3 +405,108 @@ def show(fig, description=None):
         "text/plain": description or _describe(fig),
     }
     display(data, raw=True)
+
+
+# ===========================================================================
+# Lesson 06: gradient descent and training (regime grid, loss curves, decision boundaries)
+# ===========================================================================
+
+
+def regime_grid_figure(cases, columns=3):
+    """Small multiples of descent paths: each case a dict with ``surface`` = (grid_u, grid_v, E),
+    ``path`` (a descent.PairPath), ``regime`` (a descent.Regime), ``xlabel``, ``ylabel`` and ``title``.
+    Colours follow log10 E (as in the live view); the orange ring marks where the regime shows."""
+    from matplotlib.colors import LogNorm
+
+    rows = -(-len(cases) // columns)
+    grow = _style.current().font_size / _style.STYLES["default"].font_size
+    with rc_context({**_rc(), "axes.grid": False}):
+        fig = Figure(figsize=(4.6 * columns * grow, 4.0 * rows * grow), dpi=_style.current().dpi,
+                     layout="constrained")
+        axes = fig.subplots(rows, columns, squeeze=False).ravel()
+        for ax, case in zip(axes, cases):
+            grid_u, grid_v, surface = case["surface"]
+            floor = max(float(surface.min()), float(surface.max()) * 1e-4)
+            ax.pcolormesh(grid_u, grid_v, np.maximum(surface, floor), cmap=_style.current().cmap,
+                          norm=LogNorm(floor, float(surface.max())), shading="gouraud", rasterized=True)
+            path, regime = case["path"], case["regime"]
+            u, v = path.values[:, 0], path.values[:, 1]
+            ax.plot(u, v, "-o", color="white", markersize=3, linewidth=1.5, markeredgecolor="black",
+                    markeredgewidth=0.4)
+            ax.plot(u[:1], v[:1], "o", color="white", markeredgecolor="black", markersize=9)
+            ax.plot(u[-1:], v[-1:], "s", color="black", markeredgecolor="white", markersize=8)
+            k = min(regime.step, path.steps_taken)
+            ax.plot([u[k]], [v[k]], "o", markerfacecolor="none", markeredgecolor=_style.OKABE_ITO["orange"],
+                    markersize=18, markeredgewidth=3)
+            ax.set_xlim(grid_u[0], grid_u[-1])
+            ax.set_ylim(grid_v[0], grid_v[-1])
+            ax.set_xlabel(case.get("xlabel", ""))
+            ax.set_ylabel(case.get("ylabel", ""))
+            ax.set_title(f"{case.get('title', '')}\n{regime.name} (step {k})", fontsize=_rc()["font.size"])
+        for ax in axes[len(cases):]:
+            ax.set_axis_off()
+    return fig
+
+
+def loss_curves_figure(histories, title="Training loss", log=True):
+    """Loss against step for several runs: ``histories`` = {label: History (training.History)}."""
+    fig, (ax,) = _new_figure(1, width_per_panel=7.0, height=4.2)
+    with rc_context(_rc()):
+        for (label, history), colour in zip(histories.items(), _colours()):
+            ax.plot(history.step, history.train_loss, color=colour, label=label)
+        if log:
+            ax.set_yscale("log")
+        ax.set_xlabel("step")
+        ax.set_ylabel("cost E (mean over the batch)")
+        ax.set_title(title)
+        ax.legend()
+    return fig
+
+
+def decision_boundary(net, x, labels, title=None, ax=None, limits=None, resolution=201):
+    """The network's prediction over the input plane (colour: y_hat, the 0.5 line in black) with the
+    points (marker and colour by label). For a network with 2 inputs and one sigmoid output. Returns
+    the Figure (a new one unless ``ax`` is given)."""
+    x = np.asarray(x, dtype=float)
+    labels = np.asarray(labels)
+    if ax is None:
+        fig, (ax,) = _new_figure(1, width_per_panel=4.8, height=4.4)
+    else:
+        fig = ax.get_figure()
+    if limits is None:
+        span = x.max(axis=0) - x.min(axis=0)
+        limits = [(lo - 0.35 * max(s, 1), hi + 0.35 * max(s, 1)) for lo, hi, s in zip(x.min(0), x.max(0), span)]
+    (u0, u1), (v0, v1) = limits
+    gu, gv = np.linspace(u0, u1, resolution), np.linspace(v0, v1, resolution)
+    mesh_u, mesh_v = np.meshgrid(gu, gv)
+    y_hat = net.predict(np.column_stack([mesh_u.ravel(), mesh_v.ravel()]))[:, 0].reshape(mesh_u.shape)
+    s = _style.current()
+    with rc_context({**_rc(), "axes.grid": False}):
+        from matplotlib.colors import LinearSegmentedColormap
+
+        cmap = LinearSegmentedColormap.from_list("classes", [s.negative, "white", s.positive])
+        ax.imshow(y_hat, origin="lower", extent=(u0, u1, v0, v1), cmap=cmap, vmin=0, vmax=1, aspect="auto",
+                  alpha=0.55)
+        if y_hat.min() < 0.5 < y_hat.max():
+            ax.contour(gu, gv, y_hat, levels=[0.5], colors="black", linewidths=2)
+        for label, colour, marker in ((0, s.negative, "o"), (1, s.positive, "s")):
+            chosen = labels == label
+            ax.scatter(x[chosen, 0], x[chosen, 1], c=colour, marker=marker, s=140, edgecolors="black",
+                       linewidths=1.2, label=f"y = {label}", zorder=3)
+        ax.set_xlim(u0, u1)
+        ax.set_ylim(v0, v1)
+        ax.set_xlabel("x1")
+        ax.set_ylabel("x2")
+        if title:
+            ax.set_title(title)
+    return fig
+
+
+def decision_boundaries_figure(nets, x, labels):
+    """``decision_boundary`` side by side: ``nets`` = {title: Network}. Colour: y_hat from vermillion
+    (0) through white (0.5) to blue (1); black line: y_hat = 0.5."""
+    fig, axes = _new_figure(len(nets), width_per_panel=4.6, height=4.4)
+    for ax, (title, net) in zip(axes, nets.items()):
+        decision_boundary(net, x, labels, title=title, ax=ax)
+    axes[0].legend(loc="upper left", fontsize=_rc()["font.size"] * 0.75, framealpha=0.9)
+    return fig

@@ -1,0 +1,249 @@
+"""helpers.descent (pair descent, regime names) and the live learning-rate view (DescentView, DescentExplorer)."""
+
+import base64
+
+import numpy as np
+import pytest
+
+import helpers.widgets as widgets_module
+from helpers import chain_example, get_parameter, office_hours_example, parameter_names, set_parameter
+from helpers.descent import REGIMES, PairPath, classify_path, pair_descent
+from helpers.widgets import DescentExplorer
+
+pytestmark = pytest.mark.filterwarnings("ignore:Passing unrecognized arguments:DeprecationWarning")
+
+CHAIN_PAIR = ("w2", "w3")  # the slides' (w1, w2)
+SLIDES = {"w1": "w0", "w2": "w1", "w3": "w2"}
+LIMITS = ((-8.0, 4.0), (-5.0, 4.0))
+
+
+def reference_path(net, x, y, pair, lr, n_steps):
+    """The same descent, one Network.gradients and set_parameter per step (slow, obviously right)."""
+    names = parameter_names(net)
+    where = [names[name] for name in pair]
+    values, costs = [], []
+    for k in range(n_steps + 1):
+        g = net.gradients(x, y)
+        values.append([get_parameter(net, w) for w in where])
+        costs.append(net.cost(x, y))
+        if k < n_steps:
+            grads = [g.weights[w[1]][w[2], w[3]] for w in where]
+            for w, grad in zip(where, grads):
+                net = set_parameter(net, w, get_parameter(net, w) - lr * grad)
+    return np.array(values), np.array(costs)
+
+
+@pytest.mark.parametrize("example, pair, lr", [
+    (chain_example, ("w2", "w3"), 0.5), (chain_example, ("w1", "w3"), 4.0),
+    (office_hours_example, ("w5", "w6"), 2.0), (office_hours_example, ("w3", "w5"), 10.0),
+])
+def test_pair_descent_agrees_with_network_gradients(example, pair, lr):
+    net, x, y, _ = example()
+    path = pair_descent(net, x, y, pair, lr, 25)
+    values, costs = reference_path(net, x, y, pair, lr, 25)
+    np.testing.assert_allclose(path.values, values, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(path.costs, costs, rtol=1e-10, atol=1e-14)
+
+
+def test_only_the_pair_learns_and_the_start_can_be_chosen():
+    net, x, y, _ = office_hours_example()
+    path = pair_descent(net, x, y, ("w5", "w6"), 0.2, 3, start=(1.0, -1.0))
+    assert path.values[0].tolist() == [1.0, -1.0]
+    moved = set_parameter(set_parameter(net, ("weight", 1, 0, 0), path.values[-1, 0]), ("weight", 1, 0, 1),
+                          path.values[-1, 1])
+    assert moved.cost(x, y) == pytest.approx(path.costs[-1], rel=1e-12)  # the other four weights never moved
+
+
+def test_batches_and_biases():
+    rng = np.random.default_rng(1)
+    from helpers import Network
+
+    net = Network([rng.normal(size=(3, 2)), rng.normal(size=(1, 3))], [rng.normal(size=3), rng.normal(size=1)],
+                  ("tanh", "sigmoid"), "cross_entropy")
+    x, y = rng.normal(size=(5, 2)), rng.uniform(size=(5, 1))
+    pair = ("w2", "b1_1")
+    path = pair_descent(net, x, y, pair, 0.7, 10)
+    values, costs = reference_path_general(net, x, y, pair, 0.7, 10)
+    np.testing.assert_allclose(path.values, values, rtol=1e-10)
+    np.testing.assert_allclose(path.costs, costs, rtol=1e-10)
+
+
+def reference_path_general(net, x, y, pair, lr, n_steps):
+    names = parameter_names(net)
+    where = [names[name] for name in pair]
+    values, costs = [], []
+    for k in range(n_steps + 1):
+        g = net.gradients(x, y)
+        values.append([get_parameter(net, w) for w in where])
+        costs.append(net.cost(x, y))
+        grads = [g.weights[w[1]][w[2], w[3]] if w[0] == "weight" else g.biases[w[1]][w[2]] for w in where]
+        if k < n_steps:
+            for w, grad in zip(where, grads):
+                net = set_parameter(net, w, get_parameter(net, w) - lr * grad)
+    return np.array(values), np.array(costs)
+
+
+def test_overflow_ends_the_path_without_raising():
+    net, x, y, _ = chain_example()
+    path = pair_descent(net, x, y, ("w1", "w3"), 1e3, 500)
+    assert path.diverged and "diverged" in path.stopped_because
+    assert path.steps_taken < 500 and np.isfinite(path.costs).all()
+    assert classify_path(path, 0.0).name == "diverging"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(pair=("w2", "w2")), "pair: expected two different"),
+    (dict(pair=("w9", "w2")), "pair: 'w9' is not a parameter"),
+    (dict(lr=0.0), "lr: expected a finite learning rate > 0"),
+    (dict(lr=float("nan")), "lr: expected"),
+    (dict(n_steps=-1), "n_steps"),
+])
+def test_bad_arguments_name_themselves(kwargs, message):
+    net, x, y, _ = chain_example()
+    arguments = dict(pair=CHAIN_PAIR, lr=0.5, n_steps=5) | kwargs
+    with pytest.raises(ValueError, match=message):
+        pair_descent(net, x, y, **arguments)
+
+
+# The settings the lesson shows: each must be named as the lesson says.
+CHAIN_REGIMES = [
+    (CHAIN_PAIR, 0.01, None, "slow"),
+    (CHAIN_PAIR, 0.5, None, "good"),
+    (CHAIN_PAIR, 4.0, None, "oscillating"),
+    (CHAIN_PAIR, 5.0, None, "overshooting"),
+    (CHAIN_PAIR, 8.0, None, "plateau"),
+    (CHAIN_PAIR, 0.5, (-6.0, 0.5), "plateau"),
+    (("w1", "w3"), 10.0, None, "diverging"),
+]
+
+
+@pytest.mark.parametrize("pair, lr, start, name", CHAIN_REGIMES)
+def test_regimes_on_the_chain(pair, lr, start, name):
+    net, x, y, _ = chain_example()
+    regime = classify_path(pair_descent(net, x, y, pair, lr, 40, start=start), lowest=0.0)
+    assert regime.name == name
+    assert regime.name in REGIMES and regime.text.startswith(("stalled", name))
+    assert 0 <= regime.step <= 40
+
+
+def test_regimes_on_the_office_hours_network():
+    net, x, _, _ = office_hours_example()
+    names = {lr: classify_path(pair_descent(net, x, [1.0], ("w5", "w6"), lr, 40), 0.0).name
+             for lr in (0.02, 0.2, 2.0, 20.0, 1000.0)}
+    assert set(names.values()) <= {"slow", "good"}  # y = 1: no bottom to overshoot
+    lowest = 0.6108643020548935  # logistic cost at y_hat = y = 0.3
+    regime = {lr: classify_path(pair_descent(net, x, [0.3], ("w5", "w6"), lr, 40), lowest).name
+              for lr in (0.02, 20.0, 1000.0)}
+    assert regime == {0.02: "slow", 20.0: "oscillating", 1000.0: "diverging"}
+
+
+def test_the_step_named_is_where_it_shows():
+    net, x, y, _ = chain_example()
+    path = pair_descent(net, x, y, CHAIN_PAIR, 5.0, 40)
+    regime = classify_path(path, 0.0)
+    assert path.costs[regime.step] > path.costs[regime.step - 1]  # the overshooting step raised the cost
+    good = classify_path(pair_descent(net, x, y, CHAIN_PAIR, 0.5, 40), 0.0)
+    good_path = pair_descent(net, x, y, CHAIN_PAIR, 0.5, 40)
+    assert good_path.costs[good.step] <= 0.05 * good_path.costs[0] < good_path.costs[good.step - 1]
+
+
+def test_classify_refuses_what_it_cannot_read():
+    with pytest.raises(ValueError, match="path: expected a PairPath"):
+        classify_path([1, 2, 3], 0.0)
+    net, x, y, _ = chain_example()
+    with pytest.raises(ValueError, match="lowest"):
+        classify_path(pair_descent(net, x, y, CHAIN_PAIR, 0.5, 3), float("nan"))
+
+
+# ---------------------------------------------------------------------------
+# The live view
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def explorer():
+    net, x, y, _ = chain_example()
+    made = DescentExplorer(net, x, y, pair=CHAIN_PAIR, lr=0.5, steps=40, labels=SLIDES, lowest=0.0, limits=LIMITS,
+                           starts={"guess": (1.0, 0.5), "plateau": (-6.0, 0.5)})
+    yield made
+    made.close()
+
+
+def test_the_path_drawn_is_the_numeric_path(explorer):
+    net, x, y, _ = chain_example()
+    for lr in (0.01, 0.5, 5.0, 8.0):
+        explorer.controls["lr"].value = lr
+        expected = pair_descent(net, x, y, CHAIN_PAIR, lr, 40)
+        view = explorer.view
+        u, v = view.path_line.get_data()
+        np.testing.assert_array_equal(u, expected.values[:, 0])
+        np.testing.assert_array_equal(v, expected.values[:, 1])
+        steps, costs = view.loss_line.get_data()
+        np.testing.assert_array_equal(steps, np.arange(41))
+        bottom, top = view.loss_limits
+        np.testing.assert_array_equal(costs, np.clip(expected.costs, bottom, top))
+        regime = classify_path(expected, 0.0)
+        assert view.headline.get_text() == regime.text
+        assert view.regime_marker.get_data()[0][0] == expected.values[regime.step, 0]
+        assert view.loss_label.get_text() == f"{regime.name} (step {regime.step})"
+
+
+def test_an_lr_change_redraws_synchronously_by_blitting(explorer, monkeypatch):
+    rendered = []
+    original = explorer.view.render
+    monkeypatch.setattr(explorer.view, "render", lambda how="blit": rendered.append(how) or original(how))
+    before = explorer.view.rgba()
+    explorer.controls["lr"].value = 5.0
+    assert rendered == ["blit"]
+    assert explorer.regime.name == "overshooting"
+    assert explorer.view.headline.get_text().startswith("overshooting")
+    assert not np.array_equal(before, explorer.view.rgba())
+    assert "5" in explorer.readouts["lr"].value
+
+
+def test_steps_and_start_controls(explorer):
+    explorer.controls["steps"].value = 80
+    assert explorer.path.steps_taken == 80 and explorer.view.loss_line.get_data()[0][-1] == 80
+    explorer.controls["start"].value = "plateau"
+    assert explorer.path.values[0].tolist() == [-6.0, 0.5]
+    assert explorer.regime.name == "plateau"
+
+
+def test_a_bad_lr_is_refused_and_the_next_move_works(explorer):
+    explorer._apply("lr", 0.5)
+    explorer.controls["lr"].value = 0.5
+    handler = explorer._on_change("lr")
+    handler({"old": 0.5, "new": float("nan")})
+    assert "lr" in explorer.message.value and explorer._lr == 0.5
+    explorer.controls["lr"].value = 4.0
+    assert explorer.message.value == "" and explorer.regime.name == "oscillating"
+
+
+def test_display_bundle_has_png_and_text(explorer):
+    bundle = explorer._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
+    assert bundle["text/plain"].startswith("Descent explorer over (w1, w2) from (1, 0.5), lr = 0.5, 40 steps")
+    width, height = explorer.view.figure.get_size_inches() * explorer.view.figure.dpi
+    assert width + 300 <= 1366 - 80 and height <= 768 - 250  # one laptop screen: controls (~300 px) beside it
+    assert explorer.widget.children[1] is explorer.canvas
+
+
+def test_close_and_rerun_lifecycle(monkeypatch):
+    net, x, y, _ = chain_example()
+    requests = iter([("cell-1", "run-1"), ("cell-1", "run-2")])
+    monkeypatch.setattr(widgets_module, "_current_request", lambda: next(requests))
+    first = DescentExplorer(net, x, y, pair=CHAIN_PAIR)
+    assert first in widgets_module.live_explorers()
+    second = DescentExplorer(net, x, y, pair=CHAIN_PAIR)
+    assert first.closed and not second.closed
+    assert first.summary().startswith("Closed descent explorer")
+    second.close()
+    assert second.closed and second not in widgets_module.live_explorers()
+    assert second.controls == {} and second.widget is None
+    with pytest.raises(ValueError, match="closed"):
+        second.to_png()
+
+
+def test_path_type():
+    net, x, y, _ = chain_example()
+    assert isinstance(pair_descent(net, x, y, CHAIN_PAIR, 0.5, 0), PairPath)
