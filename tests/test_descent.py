@@ -247,3 +247,24 @@ def test_close_and_rerun_lifecycle(monkeypatch):
 def test_path_type():
     net, x, y, _ = chain_example()
     assert isinstance(pair_descent(net, x, y, CHAIN_PAIR, 0.5, 0), PairPath)
+
+
+def test_lesson_figures_draw():
+    from helpers import figures
+    from helpers.draw import descent_grid
+    from helpers.training import initial_network, train, xor_truth_table
+
+    table = xor_truth_table()
+    net, history = train(initial_network((2, 2, 1), activation="sigmoid", seed=0), table, lr=2.0, steps=50,
+                         batch_size=4, progress=False)
+    fig = figures.decision_boundary(net, table.x_train, table.labels_train, title="xor")
+    assert fig.axes[0].get_title() == "xor"
+    assert len(figures.decision_boundaries_figure({"a": net, "b": net}, table.x_train, table.labels_train).axes) >= 2
+    assert figures.loss_curves_figure({"run": history}).axes[0].get_yscale() == "log"
+    chain, x, y, _ = chain_example()
+    path = pair_descent(chain, x, y, CHAIN_PAIR, 0.5, 10)
+    case = {"surface": descent_grid(chain, x, y, CHAIN_PAIR, LIMITS, 21), "path": path,
+            "regime": classify_path(path, 0.0), "title": "t"}
+    grid = figures.regime_grid_figure([case, case], columns=2)
+    np.testing.assert_array_equal(grid.axes[0].lines[0].get_xdata(), path.values[:, 0])  # the path drawn is the path
+    assert figures.png_bytes(grid).startswith(b"\x89PNG")
