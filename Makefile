@@ -8,7 +8,7 @@ LESSON ?= 01_forward_pass
 PORT   ?= 8888
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: lab test unit notebooks browser present lint bench bench-browser run-notebooks browser-deps freeze clean help
+.PHONY: lab test unit notebooks browser present lint bench bench-browser bench-training run-notebooks browser-deps freeze clean help
 
 help:
 	@echo "make lab       set up .venv and open the first lesson in JupyterLab"
@@ -17,6 +17,7 @@ help:
 	@echo "make unit | notebooks | browser | lint   parts of the test run"
 	@echo "make run-notebooks   Restart & Run All every notebook, saving outputs (after editing one)"
 	@echo "make bench           print benchmark figures (JSON)"
+	@echo "make bench-training  training playground: steps/s, redraws/s vs pyplot, frames painted in Chromium (JSON)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; run e.g. make PYTHON=python3.12 ...")'
@@ -93,6 +94,9 @@ bench: $(VENV)/.test-installed
 
 bench-browser: $(VENV)/.test-installed browser-deps
 	CHROMIUM=$(CHROMIUM) $(BIN)/python benchmarks/browser_latency.py
+
+bench-training: $(VENV)/.test-installed browser-deps
+	CHROMIUM=$(CHROMIUM) $(BIN)/python benchmarks/training.py
 
 # Refresh the exact versions after changing pyproject.toml (commit constraints.txt).
 freeze: $(VENV)/.test-installed
