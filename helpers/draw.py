@@ -852,7 +852,9 @@ class WalkNetworkView(NetworkView):
 
     kind = "walk"
     WIDTH_SCALE, HEIGHT_SCALE = 1.25, 1.1
-    MAX_WIDTH = 1.46  # with the slice view beside it: 1200 CSS pixels, JupyterLab's output width at 1366x768
+    #: inches of output width a style is made for (JupyterLab at 1366x768 leaves ~1200 CSS pixels; at
+    #: 1920x1080 ~1760): the diagram takes what the slice view beside it leaves
+    SCREEN_WIDTH = {"default": 12.0, "projector": 17.6}
 
     def __init__(self, state, style=None):
         from dataclasses import replace  # local: this section is added at the end of a shared module
@@ -861,7 +863,11 @@ class WalkNetworkView(NetworkView):
         sizes = state.net.layer_sizes
         biased = any(b is not None for b in state.net.biases)
         natural = base.network_size[0] * max(1.0, (len(sizes) - 1) / 2) * (1.08 if biased else 1.0)
-        scale = min(self.WIDTH_SCALE, self.MAX_WIDTH * base.network_size[0] / natural)
+        # the node boxes grow with the font, the figure with network_size: keep the room between them
+        roominess = max(1.0, (base.font_size / base.network_size[0]) / (_style.STYLES["default"].font_size
+                                                                          / _style.STYLES["default"].network_size[0]))
+        room = self.SCREEN_WIDTH.get(base.name, 12.0) * base.dpi / 100 - SliceView.width(base) - 0.1
+        scale = min(self.WIDTH_SCALE * roominess, room / natural)
         roomy = replace(base, network_size=(base.network_size[0] * scale, base.network_size[1] * self.HEIGHT_SCALE))
         super().__init__(state, show_gradients=True, show_cost=True, style=roomy)
         s, ax = self.style, self.axes
@@ -959,13 +965,13 @@ class WalkNetworkView(NetworkView):
 
     def _wrap(self, text, size, width):
         """``text`` in as few lines as fit ``width`` inches, broken before " = " where it can."""
-        if self._text_size(text, size)[0] <= width:
+        if self._measure(text, size)[0] <= width:
             return text
         parts = text.split(" = ")
         lines, line = [], parts[0]
         for part in parts[1:]:
             candidate = f"{line} = {part}"
-            if self._text_size(candidate, size)[0] <= width:
+            if self._measure(candidate, size)[0] <= width:
                 line = candidate
             else:
                 lines.append(line)
@@ -1126,9 +1132,14 @@ class SliceView(LiveFigure):
     kind = "slice"
     POINTS = 121
 
+    @staticmethod
+    def width(style):
+        """The figure's width in inches in ``style``."""
+        return style.surface_size[0] * 1.1
+
     def __init__(self, state, name, style=None):
         base = style or _style.current()
-        super().__init__((base.surface_size[0] * 1.1, base.surface_size[1] * 0.95), style)
+        super().__init__((self.width(base), base.surface_size[1] * 0.95), style)
         s = self.style
         width, height = self.figure.get_size_inches()
         readout_size = s.tick_size
@@ -1136,10 +1147,10 @@ class SliceView(LiveFigure):
         title_h = self._text_size("lp", s.title_size)[1]
         top = (0.08 + title_h + 0.08 + 4 * line_h + 0.08) / height  # the title and four readout lines
         bottom = (0.12 + 2 * self._text_size("0", s.tick_size)[1] + 0.22) / height
-        left = (0.25 + self._text_size("0.0000", s.tick_size)[0]) / width
+        left = (0.4 + self._text_size("0.0000", s.tick_size)[0]) / width
         ax = self.axes = self.figure.add_axes((left, bottom, 1 - left - 0.15 / width, 1 - top - bottom))
         ax.tick_params(labelsize=s.tick_size)
-        ax.set_ylabel("E", fontsize=s.font_size, rotation=0, labelpad=8)
+        ax.set_ylabel("E", fontsize=s.font_size, rotation=0, ha="right", va="center", labelpad=6)
         self.title = self.figure.text(0.5, 1 - 0.08 / height, "", ha="center", va="top", fontsize=s.title_size)
         self.curve = ax.plot([], [], "-", color=s.text, linewidth=s.line_width, zorder=2)[0]
         self.tangent = self._animate(ax.plot([], [], "--", color=s.muted, linewidth=s.line_width * 0.8,
@@ -1160,6 +1171,7 @@ class SliceView(LiveFigure):
                         for i, colour in enumerate((s.text, s.muted, s.positive, s.text))]
         self.name = None
         self._key = None
+        self._curves = {}
         self.set_parameter(state, name)
 
     def set_parameter(self, state, name):
@@ -1183,8 +1195,12 @@ class SliceView(LiveFigure):
         change = state.changes.get(name) if state.has_step else None
         reach = abs(change) if change is not None and np.isfinite(change) else 0.0
         half = max(0.5, 3 * reach)  # the curve's shape around w, and the whole step
-        self.grid = np.linspace(w - half, w + half, self.POINTS)
-        self.costs = cost_slice(state.net, state.x, state.y, state.names[name], self.grid)
+        if key not in self._curves:  # the step-through comes back to the same weights: each curve once
+            if len(self._curves) > 64:
+                self._curves.clear()
+            grid = np.linspace(w - half, w + half, self.POINTS)
+            self._curves[key] = (grid, cost_slice(state.net, state.x, state.y, state.names[name], grid), {})
+        self.grid, self.costs, landings = self._curves[key]
         ax = self.axes
         ax.set_xlim(w - half, w + half)
         finite = self.costs[np.isfinite(self.costs)]
@@ -1204,7 +1220,9 @@ class SliceView(LiveFigure):
         if change is not None:
             new = state.new_values[name]
             # this parameter's step alone lands on the curve: E there, the others fixed
-            landing = float(cost_slice(state.net, state.x, state.y, state.names[name], [new])[0])
+            if new not in landings:
+                landings[new] = float(cost_slice(state.net, state.x, state.y, state.names[name], [new])[0])
+            landing = landings[new]
             colour = s.muted if change == 0 else (s.positive if change > 0 else s.negative)
             level = low + 1.1 * margin  # along the weight axis, under the curve
             self.step_arrow.set_positions((w, level), (new, level))

@@ -799,8 +799,10 @@ class BackwardStepThrough:
                  f'{escape(fmt_significant(step.value))}</span>']
         if step.factor:
             factor = escape(step.factor)
-            if step.factor_value is not None and not step.factor.endswith(fmt_significant(step.factor_value)):
-                factor += f" = {escape(fmt_significant(step.factor_value))}"
+            if step.factor_value is not None:
+                number, last = fmt_significant(step.factor_value), step.factor.split(" = ")[-1]
+                if not (last == number or last.startswith(number + ",") or last.startswith(number + " (")):
+                    factor += f" = {escape(number)}"  # the factor as a number too, unless it already says it
             lines.append(f"factor: {factor}")
         lines.append(escape(step.expression))
         if step.note:
@@ -831,9 +833,10 @@ class BackwardStepThrough:
 
     def _layout(self):
         c = self.controls
-        buttons = widgets.HBox([c["first"], c["previous"], c["play"], c["next"], c["last"], c["step"], self.position],
-                               layout=widgets.Layout(align_items="center"))
-        side = widgets.VBox([c["weight"], self.canvases["slice"], self.text],
+        gap = widgets.HTML(layout=widgets.Layout(width="1.5em"))
+        buttons = widgets.HBox([c["first"], c["previous"], c["play"], c["next"], c["last"], c["step"], self.position,
+                                gap, c["weight"]], layout=widgets.Layout(align_items="center", flex_flow="row wrap"))
+        side = widgets.VBox([self.canvases["slice"], self.text],
                             layout=widgets.Layout(flex="0 0 auto", margin="0 0 0 10px"))
         views = widgets.HBox([self.canvases["network"], side],
                              layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
@@ -1138,8 +1141,8 @@ class Playground:
     BURST_SECONDS = 0.02  # training between two looks at the event loop, at most
     CLICK_RADIUS = 0.07  # a click this close (data units) to a point is a click on it
 
-    def __init__(self, data="moons", noise=None, test_fraction=0.25, hidden_layers=1, units=4, activation="tanh",
-                 lr=0.3, batch_size=16, l2=0.0, speed="normal", n_points=200, seed=0, style=None):
+    def __init__(self, data="moons", noise=None, test_fraction=0.25, hidden_layers=1, units=6, activation="tanh",
+                 lr=1.0, batch_size=16, l2=0.0, speed="normal", n_points=200, seed=0, style=None):
         from . import training
         from .playground_views import BoundaryGrid, DataView, StepView, TrainingView
 

@@ -140,6 +140,16 @@ def test_stepping_halfway_and_to_the_end_moves_the_highlight(office_hours):
     assert not any(label.get_visible() for label in view.gradient_labels.values())
 
 
+def test_the_step_panel_says_what_is_multiplied(office_hours):
+    office_hours.go(_first(office_hours, lambda step: step.parameter == "w5"))
+    text = office_hours.text.value
+    assert "step 4 of 13" in text and "<b>∂E/∂w5</b> = −0.1975" in text
+    assert "factor: ∂a3/∂w5 = z1 = 0.5744" in text
+    assert "δ3 · z1 = −0.3438 × 0.5744 = −0.1975" in text
+    office_hours.go(2)  # the output δ: the note on why the slope cancels
+    assert "<i>the sigmoid" in office_hours.text.value
+
+
 def test_buttons_and_methods_move_one_step(office_hours):
     office_hours.controls["next"].click()
     office_hours.controls["next"].click()
@@ -387,11 +397,13 @@ def test_fits_one_screen_with_controls_above_the_views():
             network = step_through.figures["network"].get_size_inches() * dpi
             side = step_through.figures["slice"].get_size_inches() * dpi
             assert network[0] + 10 + side[0] <= 1210
-            assert 40 + max(network[1], 32 + side[1] + 150) <= 580
+            assert 40 + max(network[1], side[1] + 190) <= 560  # the step panel under the slice: 9 lines of text
             controls, views = step_through.widget.children[:2]
-            assert step_through.controls["play"] in controls.children
-            assert step_through.controls["step"] in controls.children
-            assert step_through.canvases["network"] in views.children
+            for name in ("first", "previous", "play", "next", "last", "step", "weight"):
+                assert step_through.controls[name] in controls.children
+            network_canvas, side_column = views.children
+            assert network_canvas is step_through.canvases["network"]
+            assert side_column.children == (step_through.canvases["slice"], step_through.text)
         finally:
             step_through.close()
 
