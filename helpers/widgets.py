@@ -1755,8 +1755,9 @@ class Playground:
         label = int(self.data.labels_train[i])
         x = ", ".join(fmt(v, 2) for v in state.x)
         y_hat = ", ".join(fmt(v, 3) for v in np.ravel(state.y_hat))
+        y_hat = y_hat if np.size(state.y_hat) == 1 else f"({y_hat})"
         title = (f"training example #{i}: x = ({x}), class {label}\n"
-                 f"forward: \u0177 = ({y_hat}), E = {fmt(state.cost, 4)}")
+                 f"forward: \u0177 = {y_hat}, E = {fmt(state.cost, 4)}")
         l2 = self.controls["l2"].value
         batch = self.trainer.batch_size
         note = f"training averages \u2202E/\u2202w over a batch of {batch}"

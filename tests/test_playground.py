@@ -38,7 +38,7 @@ def test_controls_and_the_starting_network(playground):
     expected = {"data", "noise", "test_fraction", "click_mode", "point_class", "hidden_layers", "units", "activation",
                 "lr", "batch_size", "l2", "speed", "play", "pause", "step", "reset", "example", "show_step", "panel"}
     assert expected <= set(playground.controls)
-    assert playground.net.layer_sizes == (2, 4, 1)
+    assert playground.net.layer_sizes == (2, 6, 1)
     assert playground.net.activations == ("tanh", "sigmoid")
     assert playground.data.name == "moons"
     assert playground.step_count == 0 and len(playground.history) == 1  # the loss before any step
@@ -49,7 +49,7 @@ def test_data_set_and_architecture_controls_rebuild_the_network(playground):
     c = playground.controls
     c["data"].value = "spiral"
     assert playground.data.n_classes == 3
-    assert playground.net.layer_sizes == (2, 4, 3)
+    assert playground.net.layer_sizes == (2, 6, 3)
     assert playground.net.activations[-1] == "softmax" and playground.net.cost_name == "categorical_cross_entropy"
     assert c["noise"].value == 0.05  # the spiral's own noise
     assert [v for _, v in c["point_class"].options] == [0, 1, 2]
@@ -160,7 +160,7 @@ def test_pick_shows_that_examples_gradients(playground):
     # the output neuron is in focus: its row per incoming weight shows that weight's gradient and change
     assert view.focus == (2, 0)
     names = [row[0] for row in view.shown_rows]
-    assert names == ["w9", "w10", "w11", "w12", "b2_1"]
+    assert names == ["w13", "w14", "w15", "w16", "w17", "w18", "b2_1"]
     for r, name in enumerate(names):
         where = state.names[name]
         truth = expected.weights[1][0, r] if where[0] == "weight" else expected.biases[1][0]
@@ -168,10 +168,10 @@ def test_pick_shows_that_examples_gradients(playground):
         assert view.cells[r][5].get_text() == fmt(-playground.controls["lr"].value * truth, 4, sign=True)
     # every node shows its z and delta
     trace = net.forward(x)
-    for j in range(4):
+    for j in range(6):
         assert view.node_texts[1][j].get_text() == fmt(trace.z[0][j])
         assert view.delta_texts[1][j].get_text() == f"\u03b4 {fmt(expected.deltas[0][j])}"
-    assert "\u03b4 = \u2202E/\u2202a5 = \u0177" in view.header.get_text()
+    assert "\u03b4 = \u2202E/\u2202a7 = \u0177" in view.header.get_text()
     # a hidden neuron: its weights come from the inputs; delta = f'(a) * sum of w * next delta
     playground.focus_neuron(1, 2)
     assert [row[1] for row in view.shown_rows] == ["x1", "x2", "1"]
