@@ -292,7 +292,7 @@ def evaluate_chain(values=None):
 # Lesson 05: the sigmoid's derivative, step by step
 # ---------------------------------------------------------------------------
 
-#: sigma as an undefined function, so a step can say "sigma(x) - sigma(x)^2" without SymPy expanding it.
+#: sigma as an undefined function, so a step can say "sigma(a) - sigma(a)^2" without SymPy expanding it.
 SIGMA = sp.Function("sigma")
 
 
@@ -357,21 +357,22 @@ class Derivation:
 
 
 def sigmoid_derivative_derivation():
-    """sigma'(x) by the quotient rule and the "add zero" trick (the slides' route), ending in sigma(1 - sigma).
+    """sigma'(a) by the quotient rule and the "add zero" trick (the slides' route), ending in sigma(1 - sigma).
 
-    Every step is a SymPy expression built unevaluated (so it looks as written by hand) and checked
-    equal to ``sp.diff(sigmoid(x), x)``.
+    a is a neuron's pre-activation (the lessons' name; x is the network's input). Every step is a SymPy
+    expression built unevaluated (so it looks as written by hand) and checked equal to
+    ``sp.diff(sigmoid(a), a)``.
     """
-    x = sp.Symbol("x", real=True)
-    e = sp.exp(-x)
+    a = sp.Symbol("a", real=True)
+    e = sp.exp(-a)
     v = 1 + e  # the denominator
     v2 = sp.Pow(v, 2, evaluate=False)
-    s = SIGMA(x)
+    s = SIGMA(a)
     steps = (
-        ("quotient rule (u/v)' = (u'v - uv')/v^2, u = 1, v = 1 + e^-x",
-         r"\text{quotient rule } \left(\tfrac{u}{v}\right)' = \tfrac{u'v - uv'}{v^2},\ u = 1,\ v = 1 + e^{-x}",
-         _over(_add(_mul(sp.Derivative(sp.Integer(1), x), v), -sp.Derivative(v, x)), v2)),
-        ("d/dx 1 = 0, d/dx e^-x = -e^-x", r"\tfrac{d}{dx} 1 = 0,\ \tfrac{d}{dx} e^{-x} = -e^{-x}",
+        ("quotient rule (u/v)' = (u'v - uv')/v^2, u = 1, v = 1 + e^-a",
+         r"\text{quotient rule } \left(\tfrac{u}{v}\right)' = \tfrac{u'v - uv'}{v^2},\ u = 1,\ v = 1 + e^{-a}",
+         _over(_add(_mul(sp.Derivative(sp.Integer(1), a), v), -sp.Derivative(v, a)), v2)),
+        ("d/da 1 = 0, d/da e^-a = -e^-a", r"\tfrac{d}{da} 1 = 0,\ \tfrac{d}{da} e^{-a} = -e^{-a}",
          _over(_add(_mul(0, v), e), v2)),
         ("tidy up", r"\text{tidy up}", _over(e, v2)),
         ("add zero: + 1 - 1", r"\text{add zero: } {+1} - 1", _over(_add(1, e, -1), v2)),
@@ -381,24 +382,25 @@ def sigmoid_derivative_derivation():
          _add(s, -sp.Pow(s, 2, evaluate=False))),
         ("factor out sigma", r"\text{factor out } \sigma", _mul(s, _add(1, -s))),
     )
-    return Derivation(r"\sigma'(x)", "sigma'(x)", steps, sp.diff(sigmoid(x), x))
+    return Derivation(r"\sigma'(a)", "sigma'(a)", steps, sp.diff(sigmoid(a), a))
 
 
-# The computational graph x -> -x -> exp -> 1 + . -> 1/. of the lecture (source 003).
-_GRAPH = (("-x", lambda u: -u), ("exp", sp.exp), ("1 + .", lambda u: 1 + u), ("1/.", lambda u: 1 / u))
-#: The two sign slips of the live session: the sigmoid written as 1/(1 + e^x), and d(1/u)/du taken as +1/u^2.
+# The computational graph a -> -a -> exp -> 1 + . -> 1/. of the lecture (source 003); t is a node's input
+# (not u: the quotient rule above already has its u = 1).
+_GRAPH = (("-a", lambda t: -t), ("exp", sp.exp), ("1 + .", lambda t: 1 + t), ("1/.", lambda t: 1 / t))
+#: The two sign slips of the live session: the sigmoid written as 1/(1 + e^a), and d(1/t)/dt taken as +1/t^2.
 GRAPH_SLIPS = ("no_minus", "reciprocal_sign")
 
 
 @dataclass(frozen=True)
 class GraphWalk:
-    """The sigmoid's graph walked at one x: per node its input, output and local derivative, and the running product.
+    """The sigmoid's graph walked at one a: per node its input, output and local derivative, and the running product.
 
-    ``rows``: (node, input, output, local rule as a SymPy expression in u, local value, running product).
-    ``value`` is what the graph computes, ``product`` the chain rule's answer d value/dx.
+    ``rows``: (node, input, output, local rule as a SymPy expression in t, local value, running product).
+    ``value`` is what the graph computes, ``product`` the chain rule's answer d value/da.
     """
 
-    x: float
+    a: float
     slips: tuple
     rows: tuple
 
@@ -414,36 +416,37 @@ class GraphWalk:
         header = (f"{'node':<7}{'input':>10}{'output':>10}   {'local derivative':<18}{'value':>10}"
                   f"{'running product':>18}")
         lines = [header]
-        for node, u_in, u_out, rule, local, running in self.rows:
-            lines.append(f"{node:<7}{u_in:>10.5f}{u_out:>10.5f}   {sp.sstr(rule):<18}{local:>10.5f}{running:>18.5f}")
+        for node, t_in, t_out, rule, local, running in self.rows:
+            lines.append(f"{node:<7}{t_in:>10.5f}{t_out:>10.5f}   {sp.sstr(rule):<18}{local:>10.5f}{running:>18.5f}")
         return "\n".join(lines)
 
 
-def sigmoid_graph(x, slips=()):
-    """Walk x -> -x -> exp -> 1 + . -> 1/. forward, one local derivative per node (SymPy), multiplied as we go.
+def sigmoid_graph(a, slips=()):
+    """Walk a -> -a -> exp -> 1 + . -> 1/. forward, one local derivative per node (SymPy), multiplied as we go.
 
-    ``slips``: any of GRAPH_SLIPS. "no_minus" drops the -x node (the sigmoid written as 1/(1 + e^x));
-    "reciprocal_sign" uses +1/u^2 for the derivative of 1/u. Numbers at 30 digits, then floats.
+    Each local derivative is taken with respect to the node's own input t. ``slips``: any of GRAPH_SLIPS.
+    "no_minus" drops the -a node (the sigmoid written as 1/(1 + e^a)); "reciprocal_sign" uses +1/t^2 for
+    the derivative of 1/t. Numbers at 30 digits, then floats.
     """
     slips = tuple(slips)
     unknown = [s for s in slips if s not in GRAPH_SLIPS]
     if unknown:
         raise ValueError(f"slips: expected some of {GRAPH_SLIPS}, got {unknown}")
-    x = float(x)
-    u = sp.Symbol("u", real=True)
-    rows, value, running = [], sp.Float(x, _DIGITS), sp.Integer(1)
+    a = float(a)
+    t = sp.Symbol("t", real=True)
+    rows, value, running = [], sp.Float(a, _DIGITS), sp.Integer(1)
     for node, f in _GRAPH:
-        if node == "-x" and "no_minus" in slips:
+        if node == "-a" and "no_minus" in slips:
             continue
-        rule = sp.diff(f(u), u)
+        rule = sp.diff(f(t), t)
         if node == "1/." and "reciprocal_sign" in slips:
-            rule = -rule  # the slip: d(1/u)/du written as +1/u^2
-        local = rule.subs(u, value).evalf(_DIGITS)
+            rule = -rule  # the slip: d(1/t)/dt written as +1/t^2
+        local = rule.subs(t, value).evalf(_DIGITS)
         output = f(value).evalf(_DIGITS)
         running = (running * local).evalf(_DIGITS)
         rows.append((node, float(value), float(output), rule, float(local), float(running)))
         value = output
-    return GraphWalk(x, slips, tuple(rows))
+    return GraphWalk(a, slips, tuple(rows))
 
 
 @dataclass(frozen=True)
@@ -476,21 +479,34 @@ def sigmoid_slope_maximum():
 def cost_slope_derivation(cost="cross_entropy"):
     """dE/da for an output y_hat = sigma(a), written with sigma(a): sigma(a) - y (logistic), times sigma' (squared).
 
-    Steps: SymPy's raw derivative of E(sigma(a)); the same with e^(-a) = (1 - sigma)/sigma substituted
-    (``simplified_output_delta``); and the form the lessons use, checked equal.
+    Steps: SymPy's raw derivative of E(sigma(a)); the chain rule by hand, dE/dsigma times
+    sigma'(a) = sigma(1 - sigma); for the logistic cost, that product multiplied out
+    (-y(1 - sigma) + (1 - y) sigma) and then sigma - y. Every hand step is checked equal to the raw one.
     """
     if cost not in ("cross_entropy", "mse"):
         raise ValueError(f"cost: expected 'cross_entropy' or 'mse', got {cost!r}")
     a, y = sp.Symbol("a", real=True), sp.Symbol("y", real=True)
     raw = sp.diff(_cost_of(sigmoid(a), y, cost), a)
     s = SIGMA(a)
-    in_sigma = simplified_output_delta(cost).subs(sp.Symbol("y_hat", positive=True), s)
-    error = _add(s, -y)
-    final = error if cost == "cross_entropy" else _mul(error, s, _add(1, -s))
-    steps = (("SymPy differentiates E", r"\text{SymPy differentiates } E", raw),
-             ("with e^-a = (1 - sigma)/sigma", r"\text{with } e^{-a} = (1 - \sigma)/\sigma", in_sigma),
-             ("rearranged", r"\text{rearranged}", final) if cost == "cross_entropy" else
-             ("rearranged: the error times sigma'", r"\text{rearranged: the error times } \sigma'", final))
+    one_minus = _add(1, -s)
+    slope = _mul(s, one_minus)  # sigma'(a), written with sigma
+    raw_step = ("SymPy differentiates E", r"\text{SymPy differentiates } E", raw)
+    if cost == "cross_entropy":
+        d_sigma = _add(_mul(-1, _over(y, s)), _over(_add(1, -y), one_minus))  # dE/dsigma of -[y ln s + (1-y) ln(1-s)]
+        steps = (raw_step,
+                 ("chain rule: dE/dsigma * sigma'(a), sigma' = sigma(1 - sigma)",
+                  r"\text{chain rule: } \tfrac{dE}{d\sigma} \cdot \sigma'(a),\ \sigma' = \sigma(1 - \sigma)",
+                  _mul(d_sigma, slope)),
+                 ("multiply out: sigma cancels in the first term, 1 - sigma in the second",
+                  r"\text{multiply out: } \sigma \text{ cancels in the first term, } 1 - \sigma \text{ in the second}",
+                  _add(_mul(-1, y, one_minus), _mul(_add(1, -y), s))),
+                 ("expand: the y*sigma terms cancel", r"\text{expand: the } y\sigma \text{ terms cancel}",
+                  _add(s, -y)))
+    else:
+        steps = (raw_step,
+                 ("chain rule: dE/dsigma = sigma - y, times sigma'(a) = sigma(1 - sigma)",
+                  r"\text{chain rule: } \tfrac{dE}{d\sigma} = \sigma - y \text{, times } \sigma'(a) = \sigma(1 - \sigma)",
+                  _mul(_add(s, -y), s, one_minus)))
     return Derivation(r"\frac{dE}{da}", "dE/da", steps, raw)
 
 

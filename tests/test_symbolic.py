@@ -6,6 +6,7 @@ evaluates them at 30 significant digits; Network (float64, backpropagation) must
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -203,45 +204,50 @@ def test_symbolic_helpers_reject_bad_arguments():
 def test_sigmoid_derivation_every_step_equals_sympys_derivative():
     derivation = S.sigmoid_derivative_derivation()
     assert all(derivation.checks) and len(derivation.checks) == 8
-    x = next(iter(derivation.target.free_symbols))
-    assert sp.expand(derivation.result - S.SIGMA(x) * (1 - S.SIGMA(x))) == 0
+    a, = derivation.target.free_symbols
+    assert a.name == "a"  # the pre-activation, as in every lesson (x is the network's input)
+    assert sp.expand(derivation.result - S.SIGMA(a) * (1 - S.SIGMA(a))) == 0
     reasons = [plain for plain, _, _ in derivation.steps]
     assert reasons[0].startswith("quotient rule") and any("add zero" in r for r in reasons)
     # the "add zero" step keeps its + 1 - 1 (built unevaluated, printed in the order written)
-    assert "1 + exp(-x) - 1" in repr(derivation)
+    assert "1 + exp(-a) - 1" in repr(derivation)
+    assert not re.search(r"\bx\b", repr(derivation) + derivation._repr_latex_())
     assert derivation._repr_latex_().startswith(r"$\displaystyle \begin{aligned}")
     assert repr(derivation) == repr(S.sigmoid_derivative_derivation())  # deterministic text for nbval
 
 
 def test_a_wrong_step_fails_its_check():
     derivation = S.sigmoid_derivative_derivation()
-    x = next(iter(derivation.target.free_symbols))
-    wrong = S.Derivation("f", "f", (("slip", "slip", S.SIGMA(x) * (1 + S.SIGMA(x))),), derivation.target)
+    a = next(iter(derivation.target.free_symbols))
+    wrong = S.Derivation("f", "f", (("slip", "slip", S.SIGMA(a) * (1 + S.SIGMA(a))),), derivation.target)
     assert wrong.checks == (False,)
 
 
-@pytest.mark.parametrize("x", [-3.0, -0.5, 0.0, 1.0, 4.0])
-def test_sigmoid_graph_product_is_sigma_times_one_minus_sigma(x):
-    walk = S.sigmoid_graph(x)
-    s = 1 / (1 + math.exp(-x))
-    assert [row[0] for row in walk.rows] == ["-x", "exp", "1 + .", "1/."]
+@pytest.mark.parametrize("a", [-3.0, -0.5, 0.0, 1.0, 4.0])
+def test_sigmoid_graph_product_is_sigma_times_one_minus_sigma(a):
+    walk = S.sigmoid_graph(a)
+    s = 1 / (1 + math.exp(-a))
+    assert walk.a == a
+    assert [row[0] for row in walk.rows] == ["-a", "exp", "1 + .", "1/."]
     assert walk.value == pytest.approx(s, rel=1e-14)
     assert walk.product == pytest.approx(s * (1 - s), rel=1e-14)
-    assert walk.rows[-1][3] == -1 / sp.Symbol("u", real=True) ** 2
+    # each local derivative is taken at the node's input t (u is the quotient rule's numerator in lesson 05)
+    assert walk.rows[-1][3] == -1 / sp.Symbol("t", real=True) ** 2
+    assert walk.rows[1][3] == sp.exp(sp.Symbol("t", real=True))
 
 
 def test_sigmoid_graph_sign_slips():
-    x = 1.0
-    s = 1 / (1 + math.exp(-x))
+    a = 1.0
+    s = 1 / (1 + math.exp(-a))
     slope = s * (1 - s)
-    no_minus = S.sigmoid_graph(x, ["no_minus"])
+    no_minus = S.sigmoid_graph(a, ["no_minus"])
     assert no_minus.value == pytest.approx(1 - s) and no_minus.product == pytest.approx(-slope)
     assert len(no_minus.rows) == 3
-    assert S.sigmoid_graph(x, ["reciprocal_sign"]).product == pytest.approx(-slope)
-    both = S.sigmoid_graph(x, GRAPH_BOTH)
+    assert S.sigmoid_graph(a, ["reciprocal_sign"]).product == pytest.approx(-slope)
+    both = S.sigmoid_graph(a, GRAPH_BOTH)
     assert both.product == pytest.approx(slope) and both.value == pytest.approx(1 - s)
     with pytest.raises(ValueError, match="^slips:"):
-        S.sigmoid_graph(x, ["plus"])
+        S.sigmoid_graph(a, ["plus"])
 
 
 GRAPH_BOTH = ("no_minus", "reciprocal_sign")
@@ -262,8 +268,28 @@ def test_cost_slope_derivation(cost):
     s = S.SIGMA(a)
     expected = s - y if cost == "cross_entropy" else (s - y) * s * (1 - s)
     assert sp.expand(derivation.result - expected) == 0
+    assert derivation.steps[0][2] == sp.diff(-(y * sp.log(S.sigmoid(a)) + (1 - y) * sp.log(1 - S.sigmoid(a)))
+                                             if cost == "cross_entropy" else (S.sigmoid(a) - y) ** 2 / 2, a)
+    assert derivation.steps[1][0].startswith("chain rule")
     with pytest.raises(ValueError, match="^cost:"):
         S.cost_slope_derivation("log10")
+
+
+def test_logistic_cost_slope_shows_the_middle_lines():
+    """Raw SymPy, then [-y/sigma + (1 - y)/(1 - sigma)] sigma(1 - sigma), then -y(1 - sigma) + (1 - y) sigma, then sigma - y."""
+    derivation = S.cost_slope_derivation("cross_entropy")
+    a, y = sp.Symbol("a", real=True), sp.Symbol("y", real=True)
+    s = S.SIGMA(a)
+    middle = [expr for _, _, expr in derivation.steps[1:3]]
+    assert len(derivation.steps) == 4
+    assert sp.simplify(middle[0] - (-y / s + (1 - y) / (1 - s)) * s * (1 - s)) == 0
+    assert sp.expand(middle[1] - (-y * (1 - s) + (1 - y) * s)) == 0
+    text = repr(derivation)
+    assert "(-y/sigma(a) + (1 - y)/(1 - sigma(a)))*(sigma(a)*(1 - sigma(a)))" in text  # as built, not tidied
+    assert "-y*(1 - sigma(a)) + (1 - y)*sigma(a)" in text
+    # a middle line with a sign slip fails its check
+    slipped = S.Derivation("f", "f", (("slip", "slip", -y * (1 - s) - (1 - y) * s),), derivation.target)
+    assert slipped.checks == (False,)
 
 
 def test_activation_derivatives_and_relu_at_zero():
