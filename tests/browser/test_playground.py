@@ -188,6 +188,24 @@ def open_playground(page, server, path: str, workspace: str):
     return box
 
 
+def stale_pixels(kind, kernel_frame, screen, folder) -> str:
+    """"" when the screen shows the kernel's frame exactly; else where they differ (both saved as PNGs)."""
+    import matplotlib.image
+    import numpy as np
+
+    expected = kernel_frame / 255.0
+    if expected.shape != screen.shape:
+        return f"the {kind} canvas is {screen.shape[1::-1]} on screen, the kernel's frame {expected.shape[1::-1]}"
+    differs = np.any(np.abs(expected - screen) > 1e-3, axis=-1)
+    if not differs.any():
+        return ""
+    rows, columns = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
+    matplotlib.image.imsave(folder / f"FAILED-playground-{kind}-kernel.png", expected)
+    matplotlib.image.imsave(folder / f"FAILED-playground-{kind}-screen.png", screen)
+    return (f"the {kind} view on screen differs from the kernel's last frame in {int(differs.sum())} pixels, rows "
+            f"{rows.min()}..{rows.max()}, columns {columns.min()}..{columns.max()} (both saved in {folder})")
+
+
 @pytest.fixture
 def playground_page(lab_server, browser, screenshot_dir):
     if not (lab_server.course_root / NOTEBOOK).exists():
@@ -245,9 +263,7 @@ def test_play_paints_frames_and_the_loss_falls(playground_page, lab_server, scre
     # After Pause, each view shows exactly the kernel's last frame: frames sent as diffs while playing (some
     # replaced before they were shown) left no stale pixels behind.
     for kind, frame in in_kernel.items():
-        changed = jupyter_driver.changed_fraction(frame / 255.0, on_screen[kind])
-        assert changed == 0, f"the {kind} view on screen differs from the kernel's last frame in {changed:.2%} of " \
-                             f"its pixels (shapes {frame.shape} vs {on_screen[kind].shape})"
+        assert not stale_pixels(kind, frame, on_screen[kind], screenshot_dir)
     logged = lab_page.log_console_errors(page)
     assert not logged, "the log console shows errors:\n" + "\n---\n".join(map(lab_page.last_line, logged))
     assert not page.browser_log.errors(), "browser console errors:\n" + "\n".join(page.browser_log.errors())
