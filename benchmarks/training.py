@@ -401,7 +401,7 @@ def browser_notebook(root: Path) -> tuple[str, str]:
 def in_the_browser(seconds: float) -> dict:
     import jupyter_driver
     from playwright.sync_api import sync_playwright
-    from test_playground import kernel_report, open_playground, press_play_for
+    from test_browser_playground import kernel_report, open_playground, press_play_for
 
     chromium = jupyter_driver.find_chromium()
     if chromium is None:
