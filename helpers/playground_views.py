@@ -104,6 +104,9 @@ class RGBGridImage(Artist):
         self.grid_u, self.grid_v = grid_u, grid_v
         self._data = None
         self._weights = None  # (key, (row, t_row, col, t_col)) for the axes' pixel size
+        # overlay(renderer, (x0, y0, width, height)) -> (flat pixel index, rgb, alpha) of what lies on top
+        # (the data points, rendered once): mixed in here, it costs no draw per frame
+        self.overlay = None
 
     def set_data(self, rgb):
         self._data = np.asarray(rgb, dtype=np.float32)
@@ -120,22 +123,33 @@ class RGBGridImage(Artist):
         width, height = round(box.x1) - x0, round(box.y1) - y0
         key = (x0, y0, width, height, tuple(self.axes.get_xlim()), tuple(self.axes.get_ylim()))
         if self._weights is None or self._weights[0] != key:
+            # bilinear at every other pixel, then each value fills its 2 x 2 block: the colours vary
+            # smoothly over many pixels, so this looks the same and costs a quarter
             to_data = self.axes.transData.inverted()
-            us = to_data.transform(np.column_stack([x0 + 0.5 + np.arange(width), np.full(width, y0 + 0.5)]))[:, 0]
-            vs = to_data.transform(np.column_stack([np.full(height, x0 + 0.5), y0 + 0.5 + np.arange(height)]))[:, 1]
+            half_w, half_h = (width + 1) // 2, (height + 1) // 2
+            us = to_data.transform(np.column_stack([x0 + 1.0 + 2 * np.arange(half_w), np.full(half_w, y0 + 1.0)]))[:, 0]
+            vs = to_data.transform(np.column_stack([np.full(half_h, x0 + 1.0), y0 + 1.0 + 2 * np.arange(half_h)]))[:, 1]
             row, t_row = _interpolation_weights(self.grid_v, vs)
             col, t_col = _interpolation_weights(self.grid_u, us)
+            blocks = (np.arange(height) // 2, np.arange(width) // 2)
             self._weights = (key, (row, t_row.astype(np.float32)[:, None, None], col,
-                                   t_col.astype(np.float32)[None, :, None]))
-        row, t_row, col, t_col = self._weights[1]
+                                   t_col.astype(np.float32)[None, :, None], blocks))
+        row, t_row, col, t_col, (block_rows, block_cols) = self._weights[1]
         data = self._data
         rows = data.take(row, axis=0) * (1 - t_row) + data.take(row + 1, axis=0) * t_row
         rgb = rows.take(col, axis=1) * (1 - t_col) + rows.take(col + 1, axis=1) * t_col
-        rgba = np.empty((height, width, 4), dtype=np.uint8)
         np.multiply(rgb, 255.0, out=rgb)
         rgb += 0.5
-        rgba[..., :3] = rgb  # Agg takes the bottom row first, as our rows run
-        rgba[..., 3] = 255
+        small = np.empty((*rgb.shape[:2], 4), dtype=np.uint8)
+        small[..., :3] = rgb
+        small[..., 3] = 255
+        rgba = small.take(block_rows, axis=0).take(block_cols, axis=1)  # Agg takes the bottom row first, as ours
+        if self.overlay is not None:
+            index, colours, alpha = self.overlay(renderer, (x0, y0, width, height))
+            if len(index):
+                flat = rgba.reshape(-1, 4)
+                under = flat[index, :3].astype(np.float32)
+                flat[index, :3] = under * (1 - alpha) + colours * (255 * alpha) + 0.5
         gc = renderer.new_gc()
         gc.set_clip_rectangle(box)
         renderer.draw_image(gc, x0, y0, rgba)
@@ -209,10 +223,13 @@ class DataView(LiveFigure):
         self.train_points, self.test_points = [], []  # one scatter per class
         for colour, marker in zip(CLASS_COLOURS, CLASS_MARKERS):
             size = 30 if marker != "^" else 38
-            self.train_points.append(self._animate(ax.scatter(
-                [], [], s=size, marker=marker, facecolor=colour, edgecolor="#222222", linewidth=0.7, zorder=3)))
-            self.test_points.append(self._animate(ax.scatter(
-                [], [], s=size, marker=marker, facecolor="white", edgecolor=colour, linewidth=1.6, zorder=2)))
+            # animated (so a full draw leaves them out) but never blitted: the image mixes in their pixels
+            self.train_points.append(ax.scatter([], [], s=size, marker=marker, facecolor=colour, edgecolor="#222222",
+                                                linewidth=0.7, zorder=3, animated=True))
+            self.test_points.append(ax.scatter([], [], s=size, marker=marker, facecolor="white", edgecolor=colour,
+                                               linewidth=1.6, zorder=2, animated=True))
+        self._sprite = None  # (key, (index, rgb, alpha)) of the points' pixels over the axes
+        self.image.overlay = self._points_overlay
         self.pick_ring = self._animate(ax.plot([], [], "o", markersize=17, markerfacecolor="none",
                                                markeredgecolor="#000000", markeredgewidth=2.2, zorder=4)[0])
         self.title = self._glyph_text(ax, 0.0, 1.0, transform=self.figure.transFigure, ha="left", va="top",
@@ -231,12 +248,33 @@ class DataView(LiveFigure):
                 offsets = np.asarray(x, dtype=float).reshape(-1, 2)[np.asarray(labels) == c]
                 scatter.set_offsets(offsets)
                 scatter.set_visible(len(offsets) > 0)  # an empty scatter still costs a draw
+        self._sprite = None
         self.title.set_text(f"{name}: {len(labels_train)} training points (filled), {len(labels_test)} test (hollow)")
         if n_classes != self.n_classes:
             self.n_classes = n_classes
             self._draw_legend(n_classes)
             return "full"
         return "blit"
+
+    def _points_overlay(self, renderer, box):
+        """The points as pixels over the axes box: rendered once per change of points or size, then mixed
+        into the boundary image on every frame."""
+        from matplotlib.backends.backend_agg import RendererAgg
+
+        key = (box, renderer.dpi, renderer.width, renderer.height)
+        if self._sprite is None or self._sprite[0] != key:
+            sprite = RendererAgg(int(renderer.width), int(renderer.height), renderer.dpi)
+            for scatter in sorted(self.test_points + self.train_points, key=lambda a: a.get_zorder()):
+                if scatter.get_visible():
+                    scatter.draw(sprite)
+            x0, y0, width, height = box
+            top = int(renderer.height) - (y0 + height)
+            pixels = np.asarray(sprite.buffer_rgba())[top : top + height, x0 : x0 + width][::-1]  # bottom row first
+            alpha = pixels[..., 3].reshape(-1)
+            index = np.flatnonzero(alpha)
+            colours = pixels[..., :3].reshape(-1, 3)[index].astype(np.float32) / 255
+            self._sprite = (key, (index, colours, (alpha[index].astype(np.float32) / 255)[:, None]))
+        return self._sprite[1]
 
     def _draw_legend(self, n_classes):
         for artist in self._legend_artists:
