@@ -602,7 +602,7 @@ class StepView(LiveFigure):
         top_row = 0.66
         names = ("", "from", "w", "z in", "\u2202E/\u2202w", f"{MINUS}lr\u00b7\u2202E/\u2202w", "new w")
         aligns = ("left", "right", "right", "right", "right", "right", "right")
-        self.column_x = (0.0, 0.13, 0.30, 0.45, 0.62, 0.81, 0.965)
+        self.column_x = (0.0, 0.175, 0.335, 0.48, 0.645, 0.82, 0.975)
         for x, text, ha in zip(self.column_x, names, aligns):
             right.text(x, top_row + row_h, text, ha=ha, va="center", fontsize=size, color=s.muted,
                        fontweight="bold")

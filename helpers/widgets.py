@@ -1112,6 +1112,7 @@ PLAYGROUND_ACTIVATIONS = ("tanh", "sigmoid", "relu")
 PLAYGROUND_BATCH_SIZES = (1, 4, 8, 16, 32, 64, None)  # None: the whole training set
 PLAYGROUND_L2 = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1)
 PLAYGROUND_SPEEDS = {"slow": 10, "normal": 100, "fast": 400}  # training steps per second while playing
+PROJECTOR_SCALE = 1.4  # the playground's views and controls in the projector style, against the default
 CLICK_ADD_REMOVE, CLICK_PICK = "add / remove points", "pick an example"
 PANEL_TRAINING, PANEL_STEP = "training", "one example's step"
 
@@ -1191,9 +1192,17 @@ class Playground:
         self.grid = BoundaryGrid()
         self._make_data()  # raises ValueError (naming the argument) for noise or test_fraction out of range
         self._make_network()
-        self.views = {"data": DataView(self.grid, style=style),
-                      "training": TrainingView(self.net.layer_sizes, self.net.activations, style=style),
-                      "step": StepView(self.net.layer_sizes, self.net.activations, style=style)}
+        # The playground's views are dense; in the projector style they keep their layout and grow as a
+        # whole (a higher dpi: every text, line and picture 1.4 times as large)
+        view_style = self.style
+        if self.style.name == "projector":
+            import dataclasses
+
+            view_style = dataclasses.replace(_style.STYLES["default"], name="projector",
+                                             dpi=_style.STYLES["default"].dpi * PROJECTOR_SCALE)
+        self.views = {"data": DataView(self.grid, style=view_style),
+                      "training": TrainingView(self.net.layer_sizes, self.net.activations, style=view_style),
+                      "step": StepView(self.net.layer_sizes, self.net.activations, style=view_style)}
         self.figures = {kind: view.figure for kind, view in self.views.items()}
         self.canvases = {kind: attach_canvas(figure, self.canvas_class) for kind, figure in self.figures.items()}
         self._frames = FrameLedger()
@@ -1667,15 +1676,20 @@ class Playground:
         import asyncio
         import time
 
-        started = time.perf_counter()
+        started = last = time.perf_counter()
         steps = frames = 0
+        credit = 1.0  # steps due: grows with time at the chosen speed, spent by training
         last_frame = -1.0
         try:
             while self.playing and not self.closed:
                 now = time.perf_counter()
-                due = int((now - started) * PLAYGROUND_SPEEDS[self.controls["speed"].value]) - steps
-                if due > 0:
-                    taken = self._advance(due, deadline=now + self.BURST_SECONDS)
+                rate = PLAYGROUND_SPEEDS[self.controls["speed"].value]
+                # at most a tenth of a second's worth waits: a slow moment is not made up for by a burst later
+                credit = min(credit + (now - last) * rate, 1.0 + 0.1 * rate)
+                last = now
+                if credit >= 1:
+                    taken = self._advance(int(credit), deadline=now + self.BURST_SECONDS)
+                    credit -= taken
                     steps += taken
                     if self.stopped_because:
                         self._say(f"\u26a0 stopped, diverged ({self.stopped_because}); lower the learning rate "
@@ -1824,6 +1838,21 @@ class Playground:
                              layout=widgets.Layout(align_items="flex-start"))
         box = widgets.VBox([*rows, views])
         box.add_class("backprop-playground")
+        if self.style.name == "projector":
+            box.add_class("backprop-projector")
+            size = round(self.style.font_size * 96 / 72 * 0.8)  # points to CSS pixels; the controls are many
+            style_sheet = widgets.HTML(
+                f"<style>.backprop-projector .widget-label, .backprop-projector .widget-html-content, "
+                f".backprop-projector button, .backprop-projector select, .backprop-projector input, "
+                f".backprop-projector .widget-readout {{font-size: {size}px !important;}} "
+                f".backprop-projector .widget-inline-hbox, .backprop-projector .widget-button, "
+                f".backprop-projector .widget-dropdown, .backprop-projector .widget-toggle-button "
+                f"{{min-height: {round(size * 1.6)}px !important;}}</style>"
+            )
+            box.children = (*box.children, style_sheet)
+            for control in self.controls.values():
+                if control.layout.width and control.layout.width.endswith("px"):
+                    control.layout.width = f"{round(int(control.layout.width[:-2]) * PROJECTOR_SCALE)}px"
         return box
 
     def summary(self):

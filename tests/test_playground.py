@@ -382,3 +382,36 @@ def test_data_sets_the_playground_offers_exist_in_training():
     for name in widgets_module.PLAYGROUND_DATA_SETS:
         data = getattr(training, name)(n_points=40)
         assert data.n_classes >= 2
+
+
+def test_projector_style_scales_the_views_and_controls():
+    small, big = Playground(), Playground(style="projector")
+    try:
+        assert "backprop-projector" in big.widget._dom_classes
+        for kind in ("data", "training", "step"):
+            pixels_small = small.figures[kind].get_figwidth() * small.figures[kind].dpi
+            pixels_big = big.figures[kind].get_figwidth() * big.figures[kind].dpi
+            assert pixels_big == pytest.approx(pixels_small * widgets_module.PROJECTOR_SCALE)
+        width = sum(big.figures[k].get_figwidth() * big.figures[k].dpi for k in ("data", "training"))
+        assert width <= 1800  # fits 1920 x 1080 beside nothing
+        big.run(20)
+        assert big.to_png()[:8] == b"\x89PNG\r\n\x1a\n"
+    finally:
+        small.close()
+        big.close()
+
+
+def test_a_new_speed_applies_at_once(playground):
+    async def scenario():
+        playground.controls["speed"].value = "fast"
+        playground.play()
+        await asyncio.sleep(0.5)
+        playground.controls["speed"].value = "slow"  # no debt of fast steps: slow goes on at its own pace
+        before = playground.step_count
+        await asyncio.sleep(0.5)
+        slow_steps = playground.step_count - before
+        playground.pause()
+        return slow_steps
+
+    slow_steps = asyncio.run(scenario())
+    assert 1 <= slow_steps <= 10  # 10 steps a second
