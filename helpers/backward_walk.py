@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import ACTIVATIONS, Network, parameter_names
+from .network import ACTIVATIONS, Network, _softmax_delta, parameter_names
 
 __all__ = ["Walk", "WalkStep", "backward_walk", "neuron_names"]
 
@@ -275,7 +275,9 @@ def backward_walk(net, x, y, numbering="by_sender"):
         # Network._output_delta, operation for operation
         if cost == "mse":
             deltas = (y_hat - y_vec) * slopes
-        else:  # cross_entropy (sigmoid) and categorical_cross_entropy (softmax): the slope cancels
+        elif cost == "categorical_cross_entropy":  # p - y, with the target's column kept accurate near p = 1
+            deltas = _softmax_delta(y_hat, y_vec)
+        else:  # cross_entropy (sigmoid): the slope cancels
             deltas = y_hat - y_vec
     def cost_derivative_step(k):
         yh_name, y_name, yh, target = neurons[out][k][1], y_names[k], y_hat[k], y_vec[k]

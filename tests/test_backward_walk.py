@@ -22,8 +22,6 @@ from helpers import (
 )
 from helpers.backward_walk import STEP_KINDS, Walk, WalkStep, backward_walk, neuron_names
 
-HAS_SOFTMAX = "softmax" in ACTIVATIONS  # being added to network.py by another change
-
 
 def gradient_of(g, where):
     kind, layer, row, col = where
@@ -188,9 +186,7 @@ def test_chain_walk_has_one_path_per_neuron():
 # ---------------------------------------------------------------------------
 
 HIDDEN = sorted(name for name in ACTIVATIONS if name != "softmax")
-OUTPUTS = [("sigmoid", "cross_entropy")] + [(name, "mse") for name in HIDDEN]
-if HAS_SOFTMAX:
-    OUTPUTS.append(("softmax", "categorical_cross_entropy"))
+OUTPUTS = [("sigmoid", "cross_entropy"), ("softmax", "categorical_cross_entropy")] + [(name, "mse") for name in HIDDEN]
 
 
 @st.composite
@@ -273,7 +269,6 @@ def test_relu_and_tanh_slopes_are_named():
                       "δ2 = ∂E/∂a2": "relu′(a2) = 0, as a2 ≤ 0"}
 
 
-@pytest.mark.skipif(not HAS_SOFTMAX, reason="softmax is not in network.py yet")
 def test_softmax_walk_collapses_the_jacobian():
     rng = np.random.default_rng(3)
     net = Network([rng.normal(size=(3, 2)), rng.normal(size=(3, 3))], None, ("tanh", "softmax"),
