@@ -1567,6 +1567,9 @@ class Playground:
     def _unpick(self):
         self.picked = None
         self.state = None
+        if "example" in self.controls and hasattr(self, "data"):  # the example box offers the training points
+            with self._hold():
+                self.controls["example"].max = max(0, self.data.n_train - 1)
 
     def _update_state(self):
         if self.picked is None:

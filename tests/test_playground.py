@@ -415,3 +415,24 @@ def test_a_new_speed_applies_at_once(playground):
 
     slow_steps = asyncio.run(scenario())
     assert 1 <= slow_steps <= 10  # 10 steps a second
+
+
+def test_no_hidden_layer_and_three_classes_show_their_step():
+    pg = Playground(data="spiral", hidden_layers=0)
+    try:
+        assert pg.net.layer_sizes == (2, 3)
+        assert pg.controls["example"].max == pg.data.n_train - 1
+        pg.run(10)
+        pg.pick(2)
+        view, state = pg.views["step"], pg.state
+        assert view.focus == (1, 0)
+        assert [row[1] for row in view.shown_rows] == ["x1", "x2", "1"]
+        label = pg.data.labels_train[2]
+        y_hat = state.y_hat
+        assert state.gradients.deltas[0] == pytest.approx(y_hat - np.eye(3)[label])  # softmax: delta = y_hat - y
+        pg.focus_neuron(1, 2)
+        assert view.cells[1][4].get_text() == fmt(state.gradients.weights[0][2, 1], 4)
+        with pytest.raises(ValueError, match=r"^layer: expected 1\.\.1"):
+            pg.focus_neuron(2, 0)
+    finally:
+        pg.close()
