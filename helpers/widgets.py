@@ -1113,8 +1113,8 @@ PLAYGROUND_BATCH_SIZES = (1, 4, 8, 16, 32, 64, None)  # None: the whole training
 PLAYGROUND_L2 = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1)
 PLAYGROUND_SPEEDS = {"slow": 10, "normal": 100, "fast": 400}  # training steps per second while playing
 PROJECTOR_SCALE = 1.4  # the playground's views and controls in the projector style, against the default
-CLICK_ADD_REMOVE, CLICK_PICK = "add / remove points", "pick an example"
-PANEL_TRAINING, PANEL_STEP = "training", "one example's step"
+CLICK_ADD_REMOVE, CLICK_PICK = "add / remove", "pick example"
+PANEL_TRAINING, PANEL_STEP = "training", "example's step"
 
 
 class Playground:
@@ -1236,8 +1236,8 @@ class Playground:
                                                  description="test share", readout_format=".2f",
                                                  continuous_update=False, style=label, layout=layout("230px"))
         c["click_mode"] = widgets.ToggleButtons(options=(CLICK_ADD_REMOVE, CLICK_PICK), value=CLICK_ADD_REMOVE,
-                                                description="click on the data to", style={**label,
-                                                                                         "button_width": "125px"},
+                                                description="click on data:", style={**label,
+                                                                                   "button_width": "112px"},
                                                 tooltips=("a click adds a point of the chosen class; a click on a "
                                                           "point removes it", "a click on a training point shows "
                                                           "its step"))
@@ -1273,7 +1273,9 @@ class Playground:
         c["show_step"] = widgets.Button(description="show its step", icon="search", layout=button,
                                         tooltip="pause and show this training example's forward and backward pass")
         c["panel"] = widgets.ToggleButtons(options=(PANEL_TRAINING, PANEL_STEP), value=PANEL_TRAINING,
-                                           style={"button_width": "130px"})
+                                           description="beside the data:", style={**label, "button_width": "125px"},
+                                           tooltips=("the network, its neurons and the loss curves",
+                                                     "the picked example's forward and backward pass"))
         for name, css in (("play", "playground-play"), ("pause", "playground-pause"), ("step", "playground-step"),
                           ("reset", "playground-reset"), ("show_step", "playground-show-step")):
             c[name].add_class(css)
