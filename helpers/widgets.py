@@ -1236,8 +1236,7 @@ class Playground:
                                                  description="test share", readout_format=".2f",
                                                  continuous_update=False, style=label, layout=layout("230px"))
         c["click_mode"] = widgets.ToggleButtons(options=(CLICK_ADD_REMOVE, CLICK_PICK), value=CLICK_ADD_REMOVE,
-                                                description="click on data:", style={**label,
-                                                                                   "button_width": "112px"},
+                                                style={"button_width": "112px"},
                                                 tooltips=("a click adds a point of the chosen class; a click on a "
                                                           "point removes it", "a click on a training point shows "
                                                           "its step"))
@@ -1273,7 +1272,7 @@ class Playground:
         c["show_step"] = widgets.Button(description="show its step", icon="search", layout=button,
                                         tooltip="pause and show this training example's forward and backward pass")
         c["panel"] = widgets.ToggleButtons(options=(PANEL_TRAINING, PANEL_STEP), value=PANEL_TRAINING,
-                                           description="beside the data:", style={**label, "button_width": "125px"},
+                                           style={"button_width": "125px"},
                                            tooltips=("the network, its neurons and the loss curves",
                                                      "the picked example's forward and backward pass"))
         for name, css in (("play", "playground-play"), ("pause", "playground-pause"), ("step", "playground-step"),
@@ -1833,10 +1832,11 @@ class Playground:
                                                                       margin="0 0 2px 0"))
 
         rows = [
-            row(c["data"], c["noise"], c["test_fraction"], c["click_mode"], c["point_class"]),
+            row(c["data"], c["noise"], c["test_fraction"], widgets.HTML("click on the data:"), c["click_mode"],
+                c["point_class"]),
             row(c["hidden_layers"], c["units"], c["activation"], c["lr"], c["batch_size"], c["l2"]),
             row(c["play"], c["pause"], c["step"], c["reset"], c["speed"], widgets.HTML("&nbsp;&nbsp;"),
-                c["example"], c["show_step"], c["panel"]),
+                c["example"], c["show_step"], widgets.HTML("&nbsp;beside the data:"), c["panel"]),
             self.message,
         ]
         views = widgets.HBox([self.canvases["data"], self.canvases["training"], self.canvases["step"]],
