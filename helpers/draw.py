@@ -628,7 +628,9 @@ def descent_grid(net, x, y, pair, limits, resolution=81, numbering="by_sender"):
 
 def _short_cost(value):
     value = float(value)
-    if value != 0 and math.isfinite(value) and (abs(value) < 1e-3 or abs(value) >= 1e4):
+    if value == 0:
+        return "0"
+    if math.isfinite(value) and (abs(value) < 1e-3 or abs(value) >= 1e4):
         return f"{value:.2e}".replace("-", MINUS)
     return fmt(value, 4)
 
@@ -654,9 +656,9 @@ class DescentView(LiveFigure):
         s = self.style
         self.labels = dict(labels or {})
         fig = self.figure
-        self.axes = fig.add_axes((0.065, 0.17, 0.33, 0.62))
-        self.colorbar_axes = fig.add_axes((0.405, 0.17, 0.014, 0.62))
-        self.loss_axes = fig.add_axes((0.55, 0.17, 0.43, 0.62))
+        self.axes = fig.add_axes((0.065, 0.17, 0.33, 0.56))  # room above for a headline of two lines
+        self.colorbar_axes = fig.add_axes((0.405, 0.17, 0.014, 0.56))
+        self.loss_axes = fig.add_axes((0.55, 0.17, 0.43, 0.56))
         ax, lx = self.axes, self.loss_axes
         self.image = SurfaceImage(ax, s.cmap, Normalize(0, 1))
         self.image.set_zorder(0)
@@ -694,17 +696,31 @@ class DescentView(LiveFigure):
         self.loss_regime_marker = self._animate(Line2D([], [], zorder=5, **ring))
         lx.add_line(self.loss_line)
         lx.add_line(self.loss_regime_marker)
-        self.lowest_line = lx.axhline(1.0, color=s.muted, linestyle="--", linewidth=1.0)
+        # costs off the log axis (0, or beyond the decades shown) sit on its edge as triangles, never as data
+        self.clipped_low = self._animate(Line2D([], [], marker="v", linestyle="none", color=s.negative,
+                                                markersize=s.marker_size * 0.45, zorder=4, clip_on=False))
+        self.clipped_high = self._animate(Line2D([], [], marker="^", linestyle="none", color=s.negative,
+                                                 markersize=s.marker_size * 0.45, zorder=4, clip_on=False))
+        lx.add_line(self.clipped_low)
+        lx.add_line(self.clipped_high)
+        self.lowest_line = self._animate(Line2D([0, 1], [1.0, 1.0], transform=lx.get_yaxis_transform(), color=s.muted,
+                                                linestyle="--", linewidth=1.0, zorder=1))
+        lx.add_line(self.lowest_line)
+        self.leave_marker = self._animate(Line2D([], [], marker="X", linestyle="none", color=REGIME_COLOUR,
+                                                 markeredgecolor="black", markersize=s.marker_size * 0.7, zorder=6,
+                                                 clip_on=False))
+        ax.add_line(self.leave_marker)
         self.loss_label = self._glyph_text(lx, 0, 0, fontsize=s.font_size, color=s.text, ha="left", zorder=6)
         self.headline = self._glyph_text(ax, 0.012, 0.975, transform=fig.transFigure, ha="left", va="top",
-                                         fontsize=s.title_size, fontweight="bold")
+                                         fontsize=s.title_size, fontweight="bold", linespacing=1.2)
         self.detail = self._glyph_text(ax, 0.012, 0.905, transform=fig.transFigure, ha="left", va="top",
                                        fontsize=s.font_size, color=s.muted)
-        fig.text(0.5, 0.012, "\u25cb start    \u25a0 end    white line: the path, one dot per step    "
-                 "orange ring: where the named regime shows    dashed: the lowest E", ha="center", va="bottom",
-                 fontsize=s.tick_size, color=s.muted)
+        self.legend = self._glyph_text(ax, 0.5, 0.012, transform=fig.transFigure, ha="center", va="bottom",
+                                       fontsize=s.tick_size, color=s.muted)
         self.path = self.regime = None
         self._loss_steps = None
+        self.loss_limits = None
+        self._sizes = {}
         self.resolution = int(resolution)
         self.numbering = numbering
         self.set_surface(net, x, y, pair, limits, lowest)
@@ -746,20 +762,61 @@ class DescentView(LiveFigure):
         cax.set_yticks(ticks)
         cax.set_yticklabels([f"{10.0 ** t:.3g}" for t in ticks])
         cax.set_title("E", fontsize=s.font_size)
-        # The loss axis is fixed per surface (from a decade under the lowest cost, or 1e-10 of the highest,
-        # to a decade over the highest), so that a new lr only blits; a cost off that range sits on its
-        # edge and the text above says it.
-        bottom = self.lowest / 10 if self.lowest > high * 1e-10 else high * 1e-10
-        self.loss_limits = (10.0 ** math.floor(math.log10(bottom)), 10.0 ** math.ceil(math.log10(high) + 1))
-        self.loss_axes.set_ylim(*self.loss_limits)
         self.lowest_line.set_ydata([self.lowest, self.lowest])
-        self.lowest_line.set_visible(self.lowest > 0)
+        self.loss_limits = None  # the loss axis follows the path (``_loss_range``)
         self._layer_dirty = True
         self._loss_steps = None
         return "full"
 
+    #: the loss axis shows at most this many decades (a cost reaching 1e-33 and 1e209 cannot both show)
+    LOSS_DECADES = 36
+
+    def _loss_range(self, costs):
+        """(bottom, top) exponents of the loss axis for ``costs``: whole decades around the positive
+        costs (and the lowest cost, when above 0), at least one decade; at most ``LOSS_DECADES`` below
+        the top, unless the starting cost needs more (a diverging cost far above it: the start shows).
+        The current range is kept while it still fits and is at most a decade too wide each way, so that
+        moving the slider mostly blits."""
+        positive = costs[np.isfinite(costs) & (costs > 0)]
+        if self.lowest > 0:
+            positive = np.append(positive, self.lowest)
+        if positive.size == 0:
+            positive = np.array([1.0])
+        low, high = math.log10(float(positive.min())), math.log10(float(positive.max()))
+        top = min(math.ceil(high + 1e-9), 240)  # matplotlib's log ticks overflow far beyond 1e240: above shows as ▲
+        bottom = min(math.floor(low - 1e-9), top - 1)
+        if self.loss_limits is not None:
+            old_bottom, old_top = (round(math.log10(v)) for v in self.loss_limits)
+            if old_bottom <= bottom and top <= old_top and bottom - old_bottom <= 1 and old_top - top <= 1:
+                return old_bottom, old_top
+        start = costs[0] if math.isfinite(costs[0]) and costs[0] > 0 else float(positive.min())
+        span = max(self.LOSS_DECADES, top - math.floor(math.log10(start)) + 2)  # the start shows, and 2 decades under
+        return max(bottom, top - span), top
+
+    def _wrapped(self, text, fontsize, width, weight="normal"):
+        """``text`` broken at spaces into lines of at most ``width`` inches."""
+        def size(piece):
+            key = (piece, fontsize, weight)
+            if key not in self._sizes:
+                if len(self._sizes) > 2000:
+                    self._sizes.clear()
+                self._sizes[key] = self._text_size(piece, fontsize, weight)[0]
+            return self._sizes[key]
+
+        lines, line = [], ""
+        for word in text.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if line and size(candidate) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        lines.append(line)
+        return "\n".join(lines)
+
     def update(self, path, regime):
         """Show ``path`` (a PairPath) and its ``regime``. Returns "blit", or "full" when the axes changed."""
+        s = self.style
         self.path, self.regime = path, regime
         u, v = path.values[:, 0], path.values[:, 1]
         self.path_line.set_data(u, v)
@@ -768,11 +825,22 @@ class DescentView(LiveFigure):
         k = min(regime.step, path.steps_taken)
         self.regime_marker.set_data([u[k]], [v[k]])
         steps = np.arange(path.steps_taken + 1)
-        bottom, top = self.loss_limits
-        shown = np.clip(path.costs, bottom, top)  # 0 has no place on a log axis; a diverged cost sits on top
-        self.loss_line.set_data(steps, shown)
-        self.loss_regime_marker.set_data([k], [shown[k]])
         how = "blit"
+        exponents = self._loss_range(path.costs)
+        limits = (10.0 ** exponents[0], 10.0 ** exponents[1])
+        if limits != self.loss_limits:
+            self.loss_limits = limits
+            self.loss_axes.set_ylim(*limits)
+            how = "full"
+        bottom, top = self.loss_limits
+        shown = np.clip(path.costs, bottom, top)  # 0 has no place on a log axis: it sits on the edge, marked
+        below, above = path.costs < bottom, path.costs > top
+        self.loss_line.set_data(steps, shown)
+        self.clipped_low.set_data(steps[below], shown[below])
+        self.clipped_high.set_data(steps[above], shown[above])
+        self.loss_regime_marker.set_data([k], [shown[k]])
+        lowest_shown = bottom <= self.lowest <= top and self.lowest > 0
+        self.lowest_line.set_visible(lowest_shown)
         x_max = max(path.n_steps, 1)
         if x_max != self._loss_steps:
             self._loss_steps = x_max
@@ -787,15 +855,40 @@ class DescentView(LiveFigure):
         factor = 10 ** ((high - low) * (0.07 if up else -0.07))
         self.loss_label.set_position((k + (-1 if left_side else 1) * 0.05 * x_max, shown[k] * factor))
         self.loss_label.set_text(f"{regime.name} (step {k})")
-        self.headline.set_text(regime.text)
+        width = self.figure.get_size_inches()[0] * (1 - 2 * 0.012)
+        headline = self._wrapped(regime.text, s.title_size, width, weight="bold")
+        self.headline.set_text(headline)
+        line = self._text_size("Ag", s.title_size, "bold")[1] * 1.2 / self.figure.get_size_inches()[1]
+        self.detail.set_position((0.012, 0.975 - line * (headline.count("\n") + 1) - 0.01))
         (u0, u1), (v0, v1) = self.limits
         inside = (u >= u0) & (u <= u1) & (v >= v0) & (v <= v1)
         leaves = "" if inside.all() else f"; leaves the map at step {int(np.argmin(inside))}"
-        end = ", ".join(fmt(value, 2) for value in path.values[-1])
-        self.detail.set_text(
+        if inside.all():
+            self.leave_marker.set_data([], [])
+        else:  # where the segment into the first point outside crosses the frame
+            j = int(np.argmin(inside))
+            (a, b), (c, d) = path.values[j - 1], path.values[j]
+            t = 1.0
+            for start, change, edges in ((a, c - a, (u0, u1)), (b, d - b, (v0, v1))):
+                for edge in edges:
+                    if change and 0 <= (edge - start) / change <= t:
+                        t = (edge - start) / change
+            self.leave_marker.set_data([a + t * (c - a)], [b + t * (d - b)])
+        end = ", ".join(fmt(value, 2) if abs(value) < 1e4 else f"{value:.2e}".replace("-", MINUS)
+                        for value in path.values[-1])
+        self.detail.set_text(self._wrapped(
             f"lr = {path.lr:.3g}, {path.steps_taken} steps: E {_short_cost(path.costs[0])} \u2192 "
             f"{_short_cost(path.costs[-1])}; ({self.label(self.pair[0])}, {self.label(self.pair[1])}) "
-            f"ends at ({end}){leaves}" + ("; the next step overflowed" if path.stopped_because else ""))
+            f"ends at ({end}){leaves}" + ("; the next step overflowed" if path.stopped_because else ""),
+            s.font_size, width))
+        parts = ["\u25cb start", "\u25a0 end", "white: the path, a dot per step", "orange ring: where the regime shows"]
+        if not inside.all():
+            parts.append("\u2716 leaves the map")
+        if below.any() or above.any():
+            parts.append("\u25bc\u25b2 E off the log axis" + (" (E = 0 too)" if (path.costs <= 0).any() else ""))
+        if lowest_shown:
+            parts.append("dashed: the lowest E")
+        self.legend.set_text("   ".join(parts))
         return how
 
 
@@ -868,7 +961,8 @@ class WalkNetworkView(NetworkView):
                                                                           / _style.STYLES["default"].network_size[0]))
         room = self.SCREEN_WIDTH.get(base.name, 12.0) * base.dpi / 100 - SliceView.width(base) - 0.1
         scale = min(self.WIDTH_SCALE * roominess, room / natural)
-        roomy = replace(base, network_size=(base.network_size[0] * scale, base.network_size[1] * self.HEIGHT_SCALE))
+        tall = self.HEIGHT_SCALE * (1.35 if max(sizes) == 1 else 1.0)  # a chain: room above and below its row
+        roomy = replace(base, network_size=(base.network_size[0] * scale, base.network_size[1] * tall))
         super().__init__(state, show_gradients=True, show_cost=True, style=roomy)
         s, ax = self.style, self.axes
         for label in self.gradient_labels.values():  # a gradient shows once the walk has computed it
@@ -914,6 +1008,130 @@ class WalkNetworkView(NetworkView):
         self.product = self._glyph_text(ax, 0, 0, transform=inches, fontsize=s.font_size, linespacing=1.3, zorder=7)
         self.highlighted = None
         self._sizes = {}
+        self._two_line = set()
+        self._place_gradient_labels()
+
+    def update(self, state):
+        """NetworkView's update; then the grey labels placed again for the new numbers' widths."""
+        result = super().update(state)
+        if result and hasattr(self, "_two_line"):  # not in NetworkView.__init__: placed at the end of ours
+            self._place_gradient_labels()
+        return result
+
+    # -- where the grey gradient labels go -------------------------------------------
+
+    def _label_rect(self, label):
+        """(centre x, centre y, width, height, angle in radians) in inches of a label's text."""
+        lines = label.get_text().split("\n")
+        size = label.get_fontsize()
+        text_w = max(self._measure(line, size)[0] for line in lines)
+        text_h = self._measure("lp", size)[1] * (1 + label.linespacing * (len(lines) - 1))
+        x, y = self._inches(*label.get_position())
+        angle = math.radians(label.rotation)
+        shift = {"bottom": text_h / 2, "top": -text_h / 2}.get(label.va, 0.0)  # the text's middle
+        return x - math.sin(angle) * shift, y + math.cos(angle) * shift, text_w, text_h, angle
+
+    @staticmethod
+    def _rect_points(rect, across=3, along=11):
+        """Points spread over a label's rotated rectangle (x array, y array)."""
+        cx, cy, w, h, angle = rect
+        middles = (np.arange(across) + 0.5) / across - 0.5  # the middle of each of ``across`` strips
+        u, v = np.meshgrid(np.linspace(-w / 2, w / 2, along), middles * h)
+        u, v = u.ravel(), v.ravel()
+        return cx + u * math.cos(angle) - v * math.sin(angle), cy + u * math.sin(angle) + v * math.cos(angle)
+
+    @staticmethod
+    def _inside(xs, ys, rect, pad):
+        """Which points lie inside a rotated rectangle grown by ``pad`` inches."""
+        cx, cy, w, h, angle = rect
+        dx, dy = xs - cx, ys - cy
+        u = dx * math.cos(angle) + dy * math.sin(angle)
+        v = -dx * math.sin(angle) + dy * math.cos(angle)
+        return (np.abs(u) <= w / 2 + pad) & (np.abs(v) <= h / 2 + pad)
+
+    def _place_gradient_labels(self):
+        """Put each grey ∂E/∂w label where it collides with nothing: along its own edge, clear of the node
+        boxes, of every weight label, of the grey labels placed before it and of the other edges; on the
+        other side of the edge from the weight label where that is free; on two lines ("∂E/∂w3" over
+        "= −0.0420") where the edge is too short for one. A weight label that NetworkView put over a node
+        box or past its edge's end (a chain's short edges) is placed the same way, above its edge first.
+        Placed once per network's numbers: the layout does not move from step to step."""
+        s = self.style
+        width, height = self.figure.get_size_inches()
+        low, high = self._legend_top + self._line_height * 2.4, height - 0.1 - self._measure("lp", s.title_size)[1]
+        gap = (s.edge_width_max / 2 + 2) / 72
+        nodes = []
+        for layer, boxes in zip(self.positions, self.node_boxes):
+            for (x, y), box in zip(layer, boxes):
+                cx, cy = self._inches(x, y)
+                nodes.append((cx, cy, box.get_width(), box.get_height(), 0.0))
+        segments, dotted = {}, {}  # each edge's ends, and points along it 0.02 inches apart
+        for name, line in self.edges.items():
+            (xa, xb), (ya, yb) = line.get_data()
+            segments[name] = (*self._inches(xa, ya), *self._inches(xb, yb))
+            ia, ja, ib, jb = segments[name]
+            k = np.linspace(0, 1, max(2, int(math.hypot(ib - ia, jb - ja) / 0.02)))
+            dotted[name] = (ia + k * (ib - ia), ja + k * (jb - ja))
+        weight_rects = {name: self._label_rect(label) for name, label in self.edge_labels.items()}
+        placed = []
+
+        def off_edge(name, xs, ys):
+            ia, ja, ib, jb = segments[name]
+            angle = math.atan2(jb - ja, ib - ia)
+            along = (xs - ia) * math.cos(angle) + (ys - ja) * math.sin(angle)
+            return (along < -0.02) | (along > math.hypot(ib - ia, jb - ja) + 0.02)
+
+        def search(name, label, prefer):
+            """The best (rect, text, lines) for ``label`` along edge ``name``, on side ``prefer`` if free."""
+            one_line = label.get_text().replace("\n= ", " = ")
+            ia, ja, ib, jb = segments[name]
+            angle = math.atan2(jb - ja, ib - ia)
+            up = (-math.sin(angle), math.cos(angle))
+            others = [points for other, points in dotted.items() if other != name]
+            itself = name if label is self.edge_labels[name] else None  # a weight label is no obstacle to itself
+            obstacles = [*nodes, *(rect for other, rect in weight_rects.items() if other != itself), *placed]
+            best, best_score = None, math.inf
+            for lines, text in ((1, one_line), (2, one_line.replace(" = ", "\n= ", 1))):
+                parts = text.split("\n")
+                text_w = max(self._measure(part, label.get_fontsize())[0] for part in parts)
+                text_h = self._measure("lp", label.get_fontsize())[1] * (1 + label.linespacing * (lines - 1))
+                for t in np.linspace(0.15, 0.85, 15):
+                    px, py = ia + t * (ib - ia), ja + t * (jb - ja)
+                    for side in (prefer, -prefer):
+                        reach = side * (gap + text_h / 2)
+                        rect = (px + up[0] * reach, py + up[1] * reach, text_w, text_h, angle)
+                        xs, ys = self._rect_points(rect)
+                        hit = np.zeros(xs.shape, dtype=bool)
+                        for other in obstacles:
+                            hit |= self._inside(xs, ys, other, 0.03)
+                        crossed = sum(bool(np.any(self._inside(ex, ey, rect, 0.02))) for ex, ey in others)
+                        # along its own edge only: past an end, it would seem to label the next one
+                        outside = (xs < 0.03) | (xs > width - 0.03) | (ys < low) | (ys > high)
+                        score = (10 * np.mean(hit | outside) + 0.6 * crossed + 4 * np.mean(off_edge(name, xs, ys))
+                                 + 0.15 * (lines - 1) + 0.08 * (side != prefer) + 0.1 * abs(t - 0.5))
+                        if score < best_score:
+                            best, best_score = (rect, text, lines), score
+            return best
+
+        def put(label, rect, text):
+            label.set_text(text)
+            label.va = "center"
+            label.set_position(tuple(self.axes.transData.inverted().transform(
+                (rect[0] * self.figure.dpi, rect[1] * self.figure.dpi))))
+
+        for name, label in self.edge_labels.items():
+            xs, ys = self._rect_points(weight_rects[name])
+            if any(np.any(self._inside(xs, ys, node, 0.0)) for node in nodes) or np.any(off_edge(name, xs, ys)):
+                rect, text, _ = search(name, label, 1)
+                put(label, rect, text)
+                weight_rects[name] = rect
+        self._two_line = set()
+        for name, label in self.gradient_labels.items():
+            rect, text, lines = search(name, label, -1)
+            placed.append(rect)
+            if lines == 2:
+                self._two_line.add(name)
+            put(label, rect, text)
 
     def _patch(self, ax, xy, width, height, transform, **kwargs):
         """An animated rounded box, hidden until a step lights it up."""
@@ -989,17 +1207,14 @@ class WalkNetworkView(NetworkView):
                 cx, cy = self._inches(x, y)
                 nodes.append((cx - box.get_width() / 2, cy - box.get_height() / 2, cx + box.get_width() / 2,
                               cy + box.get_height() / 2))
-        labels = []  # the visible edge labels: points along the middle of each rotated text, and its area
+        labels = []  # the visible edge labels: points over each rotated text, its area and its line height
         for label in (*self.edge_labels.values(), *self.gradient_labels.values()):
             if not label.get_visible() or not label.get_text():
                 continue
-            lx, ly = self._inches(*label.get_position())
-            text_w, text_h = self._measure(label.get_text(), label.get_fontsize())
-            angle = math.radians(label.rotation)
-            side = 1 if label.va == "bottom" else -1  # the text lies above (bottom-anchored) or below its anchor
-            lx, ly = lx - side * math.sin(angle) * text_h / 2, ly + side * math.cos(angle) * text_h / 2
-            along = np.linspace(-text_w / 2, text_w / 2, 9)
-            labels.append((lx + along * math.cos(angle), ly + along * math.sin(angle), text_w * text_h, text_h))
+            rect = self._label_rect(label)
+            lines = label.get_text().count("\n") + 1
+            xs, ys = self._rect_points(rect, across=lines, along=9)
+            labels.append((xs, ys, rect[2] * rect[3], rect[3] / lines))
         bottom = self._legend_top + self._line_height * 2.4  # the caption and the legend
         top = height - 0.1 - self._measure("lp", self.style.title_size)[1]  # the title
 
@@ -1014,7 +1229,7 @@ class WalkNetworkView(NetworkView):
             for xs, ys, label_area, text_h in labels:  # the covered part of each label's text
                 inside = ((box[0] - text_h / 2 < xs) & (xs < box[2] + text_h / 2)
                           & (box[1] - text_h / 2 < ys) & (ys < box[3] + text_h / 2))
-                score += 6 * label_area * np.mean(inside)
+                score += 40 * label_area * np.mean(inside)  # worse than covering a node
             score += 20 * (overlap(box, (-9, -9, width + 9, bottom)) + overlap(box, (-9, top, width + 9, height + 9)))
             score += 50 * (area - overlap(box, (0.03, 0.03, width - 0.03, height - 0.03)))
             if keep_visible is not None:  # the lit edge: a box over more than its middle hides the highlight
@@ -1063,10 +1278,12 @@ class WalkNetworkView(NetworkView):
             x, y = self._inches(*self.positions[layer][index])
             dy = box.get_height() / 2 + 0.1 + box_h / 2
             dx = box.get_width() / 2 + 0.1 + box_w / 2
-            for more in (0.0, 0.3):
+            for more in (0.0, 0.3, 0.6, 0.9):
                 anchors += [(x, y - dy - more), (x, y + dy + more), (x - dx - more, y), (x + dx + more, y),
                             (x - dx, y - dy - more), (x - dx, y + dy + more), (x + dx, y - dy - more),
                             (x + dx, y + dy + more)]
+                for shift in (-0.5, 0.5):  # half off to one side, above and below
+                    anchors += [(x + shift * dx, y - dy - more), (x + shift * dx, y + dy + more)]
         elif where[0] == "edge":
             _, l, row, col = where
             name = self._names_by_index[("weight", l, row, col)]
@@ -1126,18 +1343,26 @@ class SliceView(LiveFigure):
     axis (blue: w goes up, vermillion: down, as in the explorer), landing on the new weight and E there.
     The numbers are written above the axes, each line marked like what it labels.
 
-    ``set_parameter(state, name)`` shows another parameter; ``slope``, ``step`` and ``landing`` are the
-    numbers drawn, ``tangent``, ``step_arrow``, ``point``, ``next_point`` the artists."""
+    ``pending``: None, or the number (from 1) of the walk step that finds ∂E/∂w. While it is set the
+    gradient is not known yet, so only the curve and the point are drawn, with a line saying which
+    step finds it; the slope, the tangent, the step and the landing appear together once it is None.
+    A step too short to see at the curve's scale (``TINY_STEP`` inches) is also drawn magnified in a
+    small inset, ``zoom``, which says how much it magnifies and writes both ends' values.
+
+    ``set_parameter(state, name, pending)`` shows another parameter, ``set_pending(pending)`` the same
+    one with its gradient known or not; ``slope``, ``step`` and ``landing`` are the numbers drawn (None
+    while pending), ``tangent``, ``step_arrow``, ``point``, ``next_point``, ``zoom`` the artists."""
 
     kind = "slice"
     POINTS = 121
+    TINY_STEP = 0.1  # inches: an arrow shorter than this also gets the magnified inset
 
     @staticmethod
     def width(style):
         """The figure's width in inches in ``style``."""
         return style.surface_size[0] * 1.1
 
-    def __init__(self, state, name, style=None):
+    def __init__(self, state, name, style=None, pending=None):
         base = style or _style.current()
         super().__init__((self.width(base), base.surface_size[1] * 0.95), style)
         s = self.style
@@ -1147,8 +1372,11 @@ class SliceView(LiveFigure):
         title_h = self._text_size("lp", s.title_size)[1]
         top = (0.08 + title_h + 0.08 + 4 * line_h + 0.08) / height  # the title and four readout lines
         bottom = (0.12 + 2 * self._text_size("0", s.tick_size)[1] + 0.22) / height
-        left = (0.4 + self._text_size("0.0000", s.tick_size)[0]) / width
-        ax = self.axes = self.figure.add_axes((left, bottom, 1 - left - 0.15 / width, 1 - top - bottom))
+        # the E, its pad, the widest y tick label, the ticks and their pads, a margin
+        left = (0.3 + self._text_size("E", s.font_size)[0] + self._text_size("0.0000", s.tick_size)[0]) / width
+        # the last x tick label is centred on the right spine: half of the widest one, and a margin
+        right = (0.2 + self._text_size(f"{MINUS}0.000", s.tick_size)[0] / 2) / width
+        ax = self.axes = self.figure.add_axes((left, bottom, 1 - left - right, 1 - top - bottom))
         ax.tick_params(labelsize=s.tick_size)
         ax.set_ylabel("E", fontsize=s.font_size, rotation=0, ha="right", va="center", labelpad=6)
         self.title = self.figure.text(0.5, 1 - 0.08 / height, "", ha="center", va="top", fontsize=s.title_size)
@@ -1169,18 +1397,45 @@ class SliceView(LiveFigure):
         self.readout = [self._glyph_text(ax, 0.12, first_line - i * line_h, transform=inches, ha="left", va="top",
                                          fontsize=readout_size, color=colour)
                         for i, colour in enumerate((s.text, s.muted, s.positive, s.text))]
+        # the magnified step: a small axes of its own (static: shown and hidden by full redraws)
+        zoom = self.zoom = self.figure.add_axes((0, 0, 0.1, 0.1), zorder=8)
+        zoom.set_visible(False)
+        zoom.set_yticks([])
+        zoom.tick_params(labelsize=s.tick_size * 0.8, length=3, pad=1)
+        for side in ("left", "right", "top"):
+            zoom.spines[side].set_color(s.muted)
+        self._zoom_arrow = zoom.add_patch(FancyArrowPatch(
+            (0, 0), (0, 0), arrowstyle="-|>,head_length=0.5,head_width=0.25", mutation_scale=s.marker_size * 1.2,
+            linewidth=s.line_width * 1.3, color=s.positive, shrinkA=0, shrinkB=0, zorder=5))
+        self._zoom_start = zoom.plot([], [], "o", markersize=s.marker_size * 0.45, color=s.text, zorder=6)[0]
+        self._zoom_title = zoom.text(0.5, 0.94, "", transform=zoom.transAxes, ha="center", va="top",
+                                     fontsize=s.tick_size * 0.8, color=s.muted)
         self.name = None
+        self.pending = None
         self._key = None
         self._curves = {}
-        self.set_parameter(state, name)
+        self.set_parameter(state, name, pending)
 
-    def set_parameter(self, state, name):
-        """Show E along another parameter (a name of ``state.names``). Returns "full"."""
+    def set_parameter(self, state, name, pending=None):
+        """Show E along another parameter (a name of ``state.names``); ``pending`` as ``set_pending``.
+        Returns "full"."""
         if name not in state.names:
             raise ValueError(f"weight: {name!r} is not a parameter of this network; choose from {list(state.names)}")
         self.name = name
+        self.pending = pending
         self._key = None
         self.update(state)
+        return "full"
+
+    def set_pending(self, pending):
+        """``pending``: the number (from 1) of the walk step that finds this parameter's gradient, which
+        is not computed yet (the curve and the point only), or None (the gradient is known: the tangent,
+        the step and the landing too). Returns "full", or None when nothing changed."""
+        if pending == self.pending:
+            return None
+        self.pending = pending
+        if self._key is not None:
+            self._show_gradient()
         return "full"
 
     def update(self, state):
@@ -1214,7 +1469,7 @@ class SliceView(LiveFigure):
         self.point.set_data([w], [cost])
         ends = np.array([w - half, w + half])
         self.tangent.set_data(ends, cost + g * (ends - w))
-        self.slope = g
+        self._slope = g
         lines = [f"\u25cf  {name} = {fmt(w)},  E = {fmt(cost, 4)}",
                  f"\u2504  tangent: slope \u2202E/\u2202{name} = {fmt_significant(g)}"]
         if change is not None:
@@ -1227,20 +1482,76 @@ class SliceView(LiveFigure):
             level = low + 1.1 * margin  # along the weight axis, under the curve
             self.step_arrow.set_positions((w, level), (new, level))
             self.step_arrow.set_color(colour)
-            self.step_arrow.set_visible(change != 0)
+            # on screen: shorter than its own head, the arrow would be all head, longer than the step
+            inches = abs(change) / (2 * half) * ax.get_position().width * self.figure.get_size_inches()[0]
+            tiny = 0 < inches < self.TINY_STEP
+            self.step_arrow.set_arrowstyle("-" if tiny else "-|>,head_length=0.5,head_width=0.25")
             self.guides.set_data([w, w, np.nan, new, new], [cost, level, np.nan, level, landing])
             self.next_point.set_data([new], [landing])
-            self.readout[2].set_color(colour)
+            self._colour = colour
             sign = "+" if change > 0 else ""
             lines += [f"\u2192  step \u2212lr\u00b7\u2202E/\u2202{name} = {sign}{fmt_significant(change)}",
                       f"\u25cb  lands at {name} = {fmt(new, 4)},  E = {fmt(landing, 4)}"]
-            self.step, self.landing = change, (new, landing)
+            self._step, self._landing = change, (new, landing)
+            self._tiny = (w, new, colour, inches) if tiny else None
         else:
-            self.step_arrow.set_visible(False)
             self.guides.set_data([], [])
             self.next_point.set_data([], [])
             lines += ["", ""]
-            self.step = self.landing = None
+            self._step = self._landing = self._tiny = None
+        self._lines = lines
+        self._show_gradient()
+        return "full"
+
+    def _show_gradient(self):
+        """Draw, or hide while ``pending``, what needs the gradient: the tangent, the step, the landing."""
+        s, name, known = self.style, self.name, self.pending is None
+        self.slope, self.step, self.landing = (self._slope, self._step, self._landing) if known else (None,) * 3
+        self.tangent.set_visible(known)
+        self.step_arrow.set_visible(known and bool(self._step))
+        self.guides.set_visible(known)
+        self.next_point.set_visible(known)
+        lines = list(self._lines)
+        self.readout[1].set_color(s.muted)
+        if not known:
+            lines[1:] = [f"\u2202E/\u2202{name} not computed yet: step {self.pending} finds it",
+                         "then the tangent and the step appear" if self._lines[2] else "then the tangent appears", ""]
+            self.readout[2].set_color(s.muted)
+        elif self._step is not None:
+            self.readout[2].set_color(self._colour)
         for text, line in zip(self.readout, lines):
             text.set_text(line)
-        return "full"
+        self._show_zoom(known and self._tiny is not None)
+
+    def _show_zoom(self, show):
+        """The step magnified in a small inset, in the lower corner the curve leaves free."""
+        zoom = self.zoom
+        zoom.set_visible(show)
+        if not show:
+            return
+        w, new, colour, inches = self._tiny
+        ax = self.axes
+        box = ax.get_position()
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        fraction_x = (self.grid - x0) / (x1 - x0)
+        fraction_y = (self.costs - y0) / (y1 - y0)
+        zoom_w, zoom_h = 0.46, 0.3
+        free = {}
+        for corner, (a, b) in (("right", (1 - zoom_w - 0.03, 0.97)), ("left", (0.03, 0.03 + zoom_w))):
+            under = (fraction_x >= a - 0.02) & (fraction_x <= b + 0.02)
+            free[corner] = np.nanmin(fraction_y[under]) if np.any(under & np.isfinite(fraction_y)) else 1.0
+        left = 1 - zoom_w - 0.03 if free["right"] >= free["left"] else 0.03
+        zoom.set_position((box.x0 + left * box.width, box.y0 + 0.16 * box.height, zoom_w * box.width,
+                           zoom_h * box.height))
+        span = abs(new - w)
+        middle = (w + new) / 2
+        zoom.set_xlim(middle - 0.75 * span, middle + 0.75 * span)
+        zoom.set_ylim(0, 1)
+        zoom.set_xticks([min(w, new), max(w, new)])
+        decimals = max(2, 1 - math.floor(math.log10(span)))  # both ends to the step's second digit
+        zoom.set_xticklabels([fmt(v, decimals) for v in (min(w, new), max(w, new))])
+        self._zoom_arrow.set_positions((w, 0.35), (new, 0.35))
+        self._zoom_arrow.set_color(colour)
+        self._zoom_start.set_data([w], [0.35])
+        magnified = (zoom_w * box.width) / (1.5 * span) / (box.width / (x1 - x0))
+        self._zoom_title.set_text(f"step, magnified \u00d7{magnified:.0f}")

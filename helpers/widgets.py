@@ -632,9 +632,15 @@ class BackwardStepThrough:
     The steps are ``helpers.backward_walk.backward_walk(net, x, y, numbering)``; the last gradient steps
     land exactly on ``net.gradients(x, y)``. The diagram lights up (yellow: "being computed now") what the
     current step computes, with the product so far and its number beside it and the whole step as a
-    caption; gradients already found show in grey. Beside it, ``SliceView``: E along one weight (the
-    weight chooser; a gradient step selects its own weight), the tangent whose slope is ∂E/∂w and, with
-    an ``lr``, the step −lr·∂E/∂w to scale.
+    caption; gradients already found show in grey. Beside it, ``SliceView``: E along one weight, the
+    tangent whose slope is ∂E/∂w and, with an ``lr``, the step −lr·∂E/∂w to scale; the slope, the tangent
+    and the step appear once the walk has found ∂E/∂w (before that the panel says which step finds it).
+
+    Which weight the slice shows at step i (``slice_parameter(i)``): a gradient step shows its own
+    parameter; any other step shows the parameter whose gradient was found most recently at or before
+    step i (the first one the walk finds, before any) -- unless the learner chose one in the weight
+    chooser, which stays until the walk next shows a gradient step (that step selects its own again).
+    So moving with the buttons, the slider or ``go(i)`` gives the same slice at the same step.
 
     Parameters: ``net``, one example ``x``, ``y`` (a batch is refused: the walk shows one example's
     arithmetic), ``lr`` (None: no step on the slice), ``numbering`` as in ``parameter_names``, ``style``
@@ -672,9 +678,10 @@ class BackwardStepThrough:
         self.steps = self.walk.pairs()
         self._found_at = {step.parameter: i for i, step in enumerate(self.walk) if step.parameter is not None}
         first = next((step.parameter for step in self.walk if step.parameter is not None), list(self.names)[0])
+        self._chosen = None  # the learner's choice in the weight chooser, until the next gradient step
 
         self.views = {"network": WalkNetworkView(self.state, style=style),
-                      "slice": SliceView(self.state, first, style=style)}
+                      "slice": SliceView(self.state, first, pending=self._pending(first, 0), style=style)}
         self.figures = {kind: view.figure for kind, view in self.views.items()}
         self.canvases = {kind: attach_canvas(figure, self.canvas_class) for kind, figure in self.figures.items()}
         self._frames = FrameLedger()
@@ -732,9 +739,25 @@ class BackwardStepThrough:
     def _on_weight(self, change):
         if self._holding or self.closed:
             return
+        self._chosen = change["new"]
         with self._frames.batch():
             view = self.views["slice"]
-            view.render(view.set_parameter(self.state, change["new"]))
+            view.render(view.set_parameter(self.state, change["new"], self._pending(change["new"], self._index)))
+
+    def _pending(self, name, index):
+        """None when the walk has found ∂E/∂name at or before step ``index``, else the step (from 1) that finds it."""
+        at = self._found_at.get(name)
+        return None if at is not None and at <= index else (None if at is None else at + 1)
+
+    def slice_parameter(self, index):
+        """The parameter the slice shows at step ``index`` (the rule in the class's docstring)."""
+        step = self.walk[index]
+        if step.parameter is not None:
+            return step.parameter
+        if self._chosen is not None:
+            return self._chosen
+        found = [(at, name) for name, at in self._found_at.items() if at <= index]
+        return max(found)[1] if found else min((at, name) for name, at in self._found_at.items())[1]
 
     # -- moving -----------------------------------------------------------------
 
@@ -772,11 +795,16 @@ class BackwardStepThrough:
         computed = {name for name, at in self._found_at.items() if at <= index}
         network = self.views["network"]
         network.render(network.highlight(step, computed))
-        if step.parameter is not None and step.parameter != self.controls["weight"].value:
+        if step.parameter is not None:
+            self._chosen = None  # a gradient step selects its own parameter
+        name, view = self.slice_parameter(index), self.views["slice"]
+        pending = self._pending(name, index)
+        if name != self.controls["weight"].value or name != view.name:
             with self._hold():
-                self.controls["weight"].value = step.parameter
-            view = self.views["slice"]
-            view.render(view.set_parameter(self.state, step.parameter))
+                self.controls["weight"].value = name
+            view.render(view.set_parameter(self.state, name, pending))
+        else:
+            view.render(view.set_pending(pending))
         self.position.value = f"{index + 1} of {len(self.walk)}"
         self.text.value = self._step_html(index)
 
@@ -855,7 +883,7 @@ class BackwardStepThrough:
         """A plain-text account of the step shown (deterministic: no ids, no addresses)."""
         if self.closed:
             return self._summary_when_closed.replace("Backward step-through", "Closed backward step-through", 1)
-        from .draw import fmt_significant
+        from .draw import fmt_significant, walk_caption
 
         sizes = "-".join(map(str, self.state.net.layer_sizes))
         step = self.current
@@ -864,7 +892,7 @@ class BackwardStepThrough:
         return "\n".join([
             f"Backward step-through of a {sizes} network: {len(self.walk)} steps from E = "
             f"{fmt_significant(self.walk.cost)} back to every weight",
-            f"  step {self._index + 1}: {step.quantity} = {step.expression}",
+            f"  step {self._index + 1}: {walk_caption(step)}",
             f"  gradients at the end: {gradients}",
             f"  E along {self.controls['weight'].value}",
         ])
@@ -914,15 +942,32 @@ class DescentExplorer:
     lowest : the lowest cost the pair can reach (for naming "good" and "slow"); default: the lowest
         value on the map
     labels : {parameter name: name shown} (e.g. the slides' w0, w1, w2 for the chain's w1, w2, w3)
+    pairs : optional {label: {"pair": (name, name), "starts": {...}, "limits": ...}}: several choices of
+        the two weights that learn, each with its own starts and map; a "weights" dropdown switches
+        between them (the first is shown first; ``pair``, ``starts`` and ``limits`` are then not used)
 
-    ``controls``: "lr" (FloatLogSlider), "steps" (IntSlider), and "start" (Dropdown) when ``starts``
-    has more than one entry. Setting a value redraws synchronously: ``ex.controls["lr"].value = 3.0``.
+    ``controls``: "lr" (FloatLogSlider), "steps" (IntSlider), "start" (Dropdown) when ``starts``
+    has more than one entry (or ``pairs`` is given), "weights" (Dropdown) when ``pairs`` is given.
+    Setting a value redraws synchronously: ``ex.controls["lr"].value = 3.0``.
     ``path`` and ``regime`` are the current PairPath and Regime; ``message`` says why a value was refused.
     """
 
     def __init__(self, net, x, y, pair=("w1", "w2"), lr=0.5, steps=40, starts=None, limits=None, lowest=None,
-                 labels=None, numbering="by_sender", style=None):
+                 labels=None, numbering="by_sender", style=None, pairs=None):
         from .descent import pair_descent  # checks net, pair, lr, steps
+
+        self._choices = None
+        if pairs is not None:
+            if not isinstance(pairs, dict) or not pairs or not all(
+                    isinstance(choice, dict) and "pair" in choice for choice in pairs.values()):
+                raise ValueError("pairs: expected {label: {'pair': (name, name), 'starts': {...}, 'limits': ...}}")
+            self._choices = {str(label): dict(choice) for label, choice in pairs.items()}
+            for choice in self._choices.values():  # each pair checked before anything is built
+                pair_descent(net, x, y, choice["pair"], lr, 0, numbering=numbering)
+            self._choice = next(iter(self._choices))
+            first_choice = self._choices[self._choice]
+            pair, starts, limits = first_choice["pair"], first_choice.get("starts"), first_choice.get("limits")
+        self._lowest_given = lowest
 
         if style is not None:
             if style not in _style.STYLES:
@@ -932,20 +977,8 @@ class DescentExplorer:
         self.closed = False
         self._net, self._x, self._y = net, x, y
         self._numbering = numbering
-        first = pair_descent(net, x, y, pair, lr, 0, numbering=numbering)  # validates before anything is built
-        self.pair = first.names
-        if starts is None:
-            starts = {"as given": tuple(first.values[0])}
-        starts = {str(label): tuple(float(v) for v in point) for label, point in dict(starts).items()}
-        if not starts or any(len(point) != 2 for point in starts.values()):
-            raise ValueError("starts: expected {label: (value, value)} with at least one start point")
-        self.starts = starts
-        if limits is None:
-            points = np.array(list(starts.values()))
-            limits = tuple((min(-4.0, math.floor(points[:, i].min()) - 1), max(4.0, math.ceil(points[:, i].max()) + 1))
-                           for i in range(2))
-        self.limits = tuple(tuple(float(v) for v in pair_limits) for pair_limits in limits)
-        self._start_label = next(iter(starts))
+        self.pair, self.starts, self.limits = self._pair_setup(pair, lr, starts, limits)
+        self._start_label = next(iter(self.starts))
         self._lr, self._steps = float(lr), int(steps)
         self.path, self.regime = self._compute(self._lr, self._steps, self._start_label)
         from .draw import DescentView, descent_grid
@@ -971,10 +1004,27 @@ class DescentExplorer:
 
     # -- numbers ----------------------------------------------------------------
 
-    def _compute(self, lr, steps, start_label):
+    def _pair_setup(self, pair, lr, starts, limits):
+        """(pair, starts, limits) checked and filled in for one choice of the two weights."""
+        from .descent import pair_descent
+
+        first = pair_descent(self._net, self._x, self._y, pair, lr, 0, numbering=self._numbering)
+        if starts is None:
+            starts = {"as given": tuple(first.values[0])}
+        starts = {str(label): tuple(float(v) for v in point) for label, point in dict(starts).items()}
+        if not starts or any(len(point) != 2 for point in starts.values()):
+            raise ValueError("starts: expected {label: (value, value)} with at least one start point")
+        if limits is None:
+            points = np.array(list(starts.values()))
+            limits = tuple((min(-4.0, math.floor(points[:, i].min()) - 1), max(4.0, math.ceil(points[:, i].max()) + 1))
+                           for i in range(2))
+        return first.names, starts, tuple(tuple(float(v) for v in pair_limits) for pair_limits in limits)
+
+    def _compute(self, lr, steps, start_label, pair=None, starts=None):
         from .descent import classify_path, pair_descent
 
-        path = pair_descent(self._net, self._x, self._y, self.pair, lr, steps, start=self.starts[start_label],
+        pair, starts = pair or self.pair, starts or self.starts
+        path = pair_descent(self._net, self._x, self._y, pair, lr, steps, start=starts[start_label],
                             numbering=self._numbering)
         lowest = getattr(self, "lowest", None)
         regime = classify_path(path, 0.0 if lowest is None else lowest)
@@ -995,10 +1045,14 @@ class DescentExplorer:
                                        description="steps", readout=False, continuous_update=True,
                                        style={"description_width": "3em"}, layout=widgets.Layout(width=width)),
         }
-        if len(self.starts) > 1:
+        if len(self.starts) > 1 or self._choices:
             controls["start"] = widgets.Dropdown(options=list(self.starts), value=self._start_label,
                                                  description="start", style={"description_width": "3em"},
                                                  layout=widgets.Layout(width=width))
+        if self._choices:
+            controls["weights"] = widgets.Dropdown(options=list(self._choices), value=self._choice,
+                                                   description="learn", style={"description_width": "3em"},
+                                                   layout=widgets.Layout(width=width))
         for name, control in controls.items():
             control.observe(self._on_change(name), names="value")
         return controls
@@ -1023,6 +1077,9 @@ class DescentExplorer:
 
     def _apply(self, name, new):
         lr, steps, start = self._lr, self._steps, self._start_label
+        if name == "weights":
+            self._switch_pair(new)
+            return
         if name == "lr":
             if not (isinstance(new, (int, float)) and math.isfinite(new) and new > 0):
                 raise ValueError(f"expected a learning rate > 0, got {new!r}")
@@ -1035,6 +1092,37 @@ class DescentExplorer:
         self._lr, self._steps, self._start_label = lr, steps, start
         self.path, self.regime = path, regime
         self.view.render(self.view.update(path, regime))
+        self._show_readouts()
+
+    def _switch_pair(self, label):
+        """Another pair of weights learns: its surface, its starts (the first one), the same lr and steps."""
+        from .draw import descent_grid
+
+        choice = self._choices[label]
+        pair, starts, limits = self._pair_setup(choice["pair"], self._lr, choice.get("starts"), choice.get("limits"))
+        start = next(iter(starts))
+        lowest = self._lowest_given
+        if lowest is None:
+            lowest = float(descent_grid(self._net, self._x, self._y, pair, limits, 81, self._numbering)[2].min())
+        previous = self.lowest
+        self.lowest = float(lowest)
+        try:
+            path, regime = self._compute(self._lr, self._steps, start, pair, starts)
+        except ValueError:
+            self.lowest = previous
+            raise
+        self._choice, self.pair, self.starts, self.limits, self._start_label = label, pair, starts, limits, start
+        self.path, self.regime = path, regime
+        if "start" in self.controls:
+            self._holding = True
+            try:
+                self.controls["start"].options = list(starts)
+                self.controls["start"].value = start
+            finally:
+                self._holding = False
+        self.view.set_surface(self._net, self._x, self._y, pair, limits, self.lowest)
+        self.view.update(path, regime)
+        self.view.render("full")
         self._show_readouts()
 
     def _show_readouts(self):
@@ -1065,6 +1153,8 @@ class DescentExplorer:
 
         column = [widgets.HTML("<b>learning rate</b> (log scale)"), row("lr"), widgets.HTML("<b>number of steps</b>"),
                   row("steps")]
+        if "weights" in self.controls:
+            column += [widgets.HTML("<b>weights that learn</b>"), self.controls["weights"]]
         if "start" in self.controls:
             column += [widgets.HTML("<b>start point</b>"), self.controls["start"]]
         column.append(self.message)
@@ -1668,11 +1758,14 @@ class Playground:
             self._refresh()
 
     def _browser_ready(self):
-        """True when the browser has answered for every frame sent (or no browser is there to wait for)."""
+        """True when a new frame may go: the browser has answered for every frame sent, or it is busy with
+        the last announced one and no other frame waits behind it (one frame in flight ahead of the
+        browser: the next is drawn while the browser decodes the last), or no browser answers at all."""
         import time
 
-        token = self._frames.token
-        return token is None or time.monotonic() - token[2] > 1.0
+        ledger = self._frames
+        token = ledger.token
+        return token is None or ledger.unannounced is None or time.monotonic() - token[2] > 1.0
 
     async def _play_loop(self):
         """Training steps at the chosen speed; a frame whenever the browser has shown the last one (at

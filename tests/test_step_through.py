@@ -230,6 +230,12 @@ def test_weight_chooser_changes_the_slice(office_hours):
     office_hours.controls["weight"].value = "w3"
     assert view.name == "w3" and view.axes.get_xlabel() == "w3"
     assert not np.allclose(view.costs, before)
+    assert not view.tangent.get_visible() and view.slope is None  # step 1: ∂E/∂w3 is not known yet
+    found = _first(office_hours, lambda step: step.parameter == "w3")
+    assert view.readout[1].get_text() == f"∂E/∂w3 not computed yet: step {found + 1} finds it"
+    office_hours.go(len(office_hours.steps) - 1)
+    office_hours.controls["weight"].value = "w3"
+    assert view.tangent.get_visible()
     xs, ys = view.tangent.get_data()
     assert (ys[1] - ys[0]) / (xs[1] - xs[0]) == pytest.approx(office_hours.state.grads["w3"], rel=1e-12)
     assert view.grid[0] < 0.3 < view.grid[-1]
@@ -240,7 +246,54 @@ def test_weight_chooser_changes_the_slice(office_hours):
     assert office_hours.controls["weight"].value == "w6" and view.name == "w6"
 
 
+def test_slice_shows_the_gradient_only_once_the_walk_finds_it(office_hours):
+    view = office_hours.views["slice"]
+    found = _first(office_hours, lambda step: step.parameter == "w5")
+    for index in range(found):  # before: the curve and the point, and which step finds the slope
+        office_hours.go(index)
+        assert view.name == "w5" and view.pending == found + 1
+        assert view.point.get_visible() and len(view.curve.get_xdata()) == view.POINTS
+        assert not view.tangent.get_visible() and not view.step_arrow.get_visible()
+        assert not view.next_point.get_visible() and not view.guides.get_visible()
+        assert view.slope is None and view.step is None and view.landing is None
+        assert view.readout[1].get_text() == f"∂E/∂w5 not computed yet: step {found + 1} finds it"
+        assert "−0.1975" not in " ".join(text.get_text() for text in view.readout)
+    office_hours.go(found)  # the number, the slope and the step together
+    assert view.pending is None and view.tangent.get_visible() and view.step_arrow.get_visible()
+    assert view.slope == office_hours.current.value and view.step is not None
+    assert view.readout[1].get_text().endswith("−0.1975")
+    office_hours.go(found - 1)  # and back: hidden again
+    assert not view.tangent.get_visible() and view.slope is None
+    png = office_hours.to_png()
+    assert png.startswith(b"\x89PNG")
+
+
+def test_go_shows_the_weight_found_most_recently_unless_the_learner_chose_one(office_hours):
+    view, chooser = office_hours.views["slice"], office_hours.controls["weight"]
+    found = office_hours._found_at
+    # a step that finds no gradient: the parameter found most recently at or before it
+    for index, step in enumerate(office_hours.walk):
+        if step.parameter is None:
+            office_hours.go(len(office_hours.steps) - 1)  # jump from far away, as go(i) does
+            office_hours.go(index)
+            done = [name for name, at in found.items() if at <= index]
+            expected = max(done, key=found.get) if done else min(found, key=found.get)
+            assert chooser.value == view.name == expected == office_hours.slice_parameter(index)
+            assert view.pending == (None if found[expected] <= index else found[expected] + 1)
+    # the learner's choice stays over steps that find no gradient, until a gradient step
+    office_hours.go(len(office_hours.steps) - 1)
+    chooser.value = "w1"
+    hidden = next(i for i, step in enumerate(office_hours.walk) if step.parameter is None and i > found["w6"])
+    office_hours.go(hidden)
+    assert view.name == "w1" and view.pending == found["w1"] + 1  # w1 is found later than this step
+    office_hours.go(found["w6"])
+    assert view.name == "w6"
+    office_hours.go(hidden)  # the choice is gone: the rule again
+    assert view.name == office_hours.slice_parameter(hidden) != "w1"
+
+
 def test_a_weight_with_zero_gradient_has_a_flat_tangent_and_no_arrow(office_hours):
+    office_hours.go(len(office_hours.steps) - 1)
     office_hours.controls["weight"].value = "w1"  # x1 = 0: w1 changes nothing
     view = office_hours.views["slice"]
     xs, ys = view.tangent.get_data()
@@ -253,6 +306,9 @@ def test_slice_without_learning_rate_has_no_step():
     step_through = BackwardStepThrough(net, x, y)
     try:
         view = step_through.views["slice"]
+        assert view.readout[2].get_text() == "then the tangent appears"  # nothing about a step
+        step_through.go(len(step_through.steps) - 1)
+        assert view.tangent.get_visible()
         assert not view.step_arrow.get_visible() and view.step is None
         assert view.readout[2].get_text() == ""
     finally:
@@ -406,6 +462,97 @@ def test_fits_one_screen_with_controls_above_the_views():
             assert side_column.children == (step_through.canvases["slice"], step_through.text)
         finally:
             step_through.close()
+
+
+def test_summary_writes_each_step_once(office_hours):
+    first = office_hours.summary().splitlines()[1]
+    assert first == "  step 1: E = −[y ln ŷ + (1 − y) ln(1 − ŷ)] = 0.4213"
+    assert "E = E" not in office_hours.summary()
+    office_hours.go(_first(office_hours, lambda step: step.parameter == "w5"))
+    assert office_hours.summary().splitlines()[1] == "  step 4: ∂E/∂w5 = δ3 · z1 = −0.3438 × 0.5744 = −0.1975"
+
+
+EXAMPLES = ((office_hours_example, "by_sender"), (two_two_two_example, "by_receiver"), (chain_example, "by_sender"))
+
+
+@pytest.mark.parametrize("style", ["default", "projector"])
+@pytest.mark.parametrize("example, numbering", EXAMPLES)
+def test_slice_axes_and_tick_labels_are_inside_the_figure(example, numbering, style):
+    net, x, y, lr = example()
+    step_through = BackwardStepThrough(net, x, y, lr, numbering=numbering, style=style)
+    try:
+        view = step_through.views["slice"]
+        figure = view.figure
+        renderer = figure.canvas.get_renderer()
+        width, height = figure.bbox.width, figure.bbox.height
+        margin = 0.1 * figure.dpi  # clear of the edge, not just touching it
+        for name in step_through.names:
+            step_through.controls["weight"].value = name
+            view.render("full")
+            box = view.axes.get_tightbbox(renderer)  # spines, ticks, tick labels, axis labels
+            assert margin <= box.x0 and box.x1 <= width - margin, (name, box)
+            assert 0.03 * figure.dpi <= box.y0 and box.y1 <= height, (name, box)
+            for text in view.readout:  # the readout lines too
+                if text.get_text():
+                    text_w = view._text_size(text.get_text(), text.get_fontsize())[0]
+                    assert text.get_position()[0] + text_w <= figure.get_size_inches()[0] - 0.05, text.get_text()
+    finally:
+        step_through.close()
+
+
+@pytest.mark.parametrize("style", ["default", "projector"])
+@pytest.mark.parametrize("example, numbering", EXAMPLES)
+def test_labels_never_collide_and_the_product_box_leaves_them_readable(example, numbering, style):
+    net, x, y, lr = example()
+    step_through = BackwardStepThrough(net, x, y, lr, numbering=numbering, style=style)
+    try:
+        view = step_through.views["network"]
+        labels = [*view.edge_labels.values(), *view.gradient_labels.values()]
+        nodes = [(*view._inches(*view.positions[l][j]), box.get_width(), box.get_height(), 0.0)
+                 for l, boxes in enumerate(view.node_boxes) for j, box in enumerate(boxes)]
+        rects = [view._label_rect(label) for label in labels]
+        for i, rect in enumerate(rects):  # no label over another label or over a node box
+            xs, ys = view._rect_points(rect, along=21)
+            for other in rects[i + 1:] + nodes:
+                assert not view._inside(xs, ys, other, 0.0).any(), (labels[i].get_text(), other)
+        for i in range(len(step_through.steps)):
+            step_through.go(i)
+            box = view.product_box
+            if not box.get_visible():
+                continue
+            x0, y0 = box.get_x(), box.get_y()
+            x1, y1 = x0 + box.get_width(), y0 + box.get_height()
+            for label in labels:
+                if label.get_visible():
+                    xs, ys = view._rect_points(view._label_rect(label), along=21)
+                    covered = np.mean((x0 < xs) & (xs < x1) & (y0 < ys) & (ys < y1))
+                    assert covered <= 0.12, (i, label.get_text(), covered)  # a corner at most
+    finally:
+        step_through.close()
+
+
+def test_a_tiny_step_is_drawn_to_scale_and_magnified_in_an_inset(two_two_two):
+    net, x, y, lr = two_two_two_example()
+    index = _first(two_two_two, lambda step: step.parameter == "b1_2")
+    two_two_two.go(index)
+    view = two_two_two.views["slice"]
+    (x0, _), (x1, _) = view.step_arrow._posA_posB
+    assert x1 - x0 == pytest.approx(view.step, rel=1e-12)  # to scale on the curve's axes: a few pixels
+    pixels = abs(x1 - x0) / np.ptp(view.axes.get_xlim()) * view.axes.bbox.width
+    assert pixels < view.TINY_STEP * view.figure.dpi
+    assert view.zoom.get_visible()
+    (z0, _), (z1, _) = view._zoom_arrow._posA_posB
+    assert (z0, z1) == (x0, x1)  # the same step, in an axes that spans 1.5 steps
+    low, high = view.zoom.get_xlim()
+    assert high - low == pytest.approx(1.5 * abs(view.step))
+    magnified = (view.zoom.bbox.width / (high - low)) / (view.axes.bbox.width / np.ptp(view.axes.get_xlim()))
+    assert view._zoom_title.get_text() == f"step, magnified ×{magnified:.0f}"
+    assert [label.get_text() for label in view.zoom.get_xticklabels()] == ["0.3450", "0.3500"]
+    zoom, axes = view.zoom.get_position(), view.axes.get_position()  # inside the slice's axes
+    assert axes.x0 <= zoom.x0 and zoom.x1 <= axes.x1 and axes.y0 <= zoom.y0 and zoom.y1 <= axes.y1
+    # a step long enough to see has no inset
+    two_two_two.controls["weight"].value = "w6"
+    assert not view.zoom.get_visible() and view.step_arrow.get_visible()
 
 
 # ---------------------------------------------------------------------------
