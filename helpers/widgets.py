@@ -1251,6 +1251,11 @@ class Playground:
             raise ValueError(f"l2: expected one of {PLAYGROUND_L2}, got {l2!r}")
         if speed not in PLAYGROUND_SPEEDS:
             raise ValueError(f"speed: expected one of {tuple(PLAYGROUND_SPEEDS)}, got {speed!r}")
+        # the sliders would clip a value outside their range without a word: refuse it here instead
+        if noise is not None and not (isinstance(noise, (int, float)) and 0 <= noise <= 0.5):
+            raise ValueError(f"noise: expected a number from 0 to 0.5, got {noise!r}")
+        if not (isinstance(test_fraction, (int, float)) and 0.1 <= test_fraction <= 0.5):
+            raise ValueError(f"test_fraction: expected a number from 0.1 to 0.5, got {test_fraction!r}")
         lr = _check_learning_rate(lr)
         if not 1e-3 <= lr <= 10:
             raise ValueError(f"lr: expected a learning rate from 0.001 to 10, got {lr!r}")
@@ -1280,7 +1285,13 @@ class Playground:
         self._good = {name: c.value for name, c in self.controls.items() if hasattr(c, "value")}
         self.message = widgets.HTML(value="", layout=widgets.Layout(width="auto"))
         self.grid = BoundaryGrid()
-        self._make_data()  # raises ValueError (naming the argument) for noise or test_fraction out of range
+        try:
+            self._make_data()  # raises ValueError (naming the argument) for n_points or seed out of range
+        except ValueError:
+            seen = set()
+            for widget in [*self.controls.values(), self.message]:
+                _close_widget_tree(widget, seen)
+            raise
         self._make_network()
         # The playground's views are dense; in the projector style they keep their layout and grow as a
         # whole (a higher dpi: every text, line and picture 1.4 times as large)

@@ -345,11 +345,17 @@ def test_divergence_stops_with_a_message():
 
 
 def test_bad_arguments_are_clear_errors():
+    from ipywidgets.widgets.widget import _instances
+
+    before = len(_instances)
     for kwargs, message in [({"data": "iris"}, "^data:"), ({"hidden_layers": 4}, "^hidden_layers:"),
                             ({"units": 9}, "^units:"), ({"activation": "softmax"}, "^activation:"),
-                            ({"lr": 0}, "^lr:"), ({"batch_size": 3}, "^batch_size:"), ({"speed": "warp"}, "^speed:")]:
+                            ({"lr": 0}, "^lr:"), ({"batch_size": 3}, "^batch_size:"), ({"speed": "warp"}, "^speed:"),
+                            ({"noise": 0.8}, "^noise:"), ({"test_fraction": 0.05}, "^test_fraction:"),
+                            ({"n_points": 3}, "^n_points:"), ({"seed": -1}, "^seed:")]:
         with pytest.raises(ValueError, match=message):
             Playground(**kwargs)
+    assert len(_instances) == before  # a refused playground leaves no widgets behind
 
 
 def test_display_bundle_and_a_picture_mid_training():
