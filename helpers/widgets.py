@@ -1817,8 +1817,11 @@ class Playground:
                 await asyncio.sleep(0.002)
         except asyncio.CancelledError:
             pass
+        except Exception as error:  # never a silent dead task: say why playing stopped
+            if not self.closed:
+                self._say(f"\u26a0 playing stopped: {type(error).__name__}: {error}", warning=True)
         finally:
-            if self.playing and not self.closed:  # stopped by itself (diverged)
+            if self.playing and not self.closed:  # stopped by itself (diverged, or an error)
                 self.playing = False
                 self.controls["play"].disabled, self.controls["pause"].disabled = False, True
 

@@ -442,3 +442,17 @@ def test_no_hidden_layer_and_three_classes_show_their_step():
             pg.focus_neuron(2, 0)
     finally:
         pg.close()
+
+
+def test_an_error_while_playing_stops_it_with_a_message(playground, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    async def scenario():
+        monkeypatch.setattr(playground, "_refresh", broken)
+        playground.play()
+        await asyncio.sleep(0.2)
+
+    asyncio.run(scenario())
+    assert not playground.playing and not playground.controls["play"].disabled
+    assert "playing stopped: RuntimeError: a bug" in playground.message.value
