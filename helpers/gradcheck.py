@@ -956,10 +956,11 @@ def _decide_in_high_precision(net, x2, y2, undecided, rtol):
                 if not high.reaches_cost(where):
                     decision = "agree" if abs(given) <= rounding else "differ"
                     same = "exactly 0" if given == 0 else f"within float64 backprop's rounding {rounding:.2g}"
-                    note = (
-                        "exactly 0: the parameter cannot move the cost (zero input, relu at rest, zero weights, "
-                        "or the same weight into every softmax class)"
-                    )
+                    # name only the causes this network can have: a sigmoid net's learner never met softmax
+                    causes = "zero input, relu at rest, zero weights"
+                    if net.activations[-1] == "softmax":
+                        causes += ", or the same weight into every softmax class"
+                    note = f"exactly 0: the parameter cannot move the cost ({causes})"
                     verdicts[name] = ParameterVerdict(
                         name, where, given, 0.0, 0.0 if given == 0 else 1.0, decision, "mpmath", 0.0, rounding,
                         f"{note}; the given value is {same}" if decision == "agree" else note,
