@@ -22,18 +22,18 @@ import numpy as np
 
 from .network import Network, get_parameter, parameter_names, set_parameter, softplus
 
-__all__ = ["REGIMES", "PairPath", "Regime", "classify_path", "pair_descent"]
+__all__ = ["REGIMES", "RULES", "PairPath", "Regime", "classify_path", "pair_descent"]
 
-#: The regimes ``classify_path`` names, in the order of its checks, with what each one means.
+#: The regimes ``classify_path`` names, with what each one means (``RULES`` says how each is told).
 REGIMES = {
-    "diverging": "the steps grow and the cost climbs: each step lands further up the other side",
-    "oscillating": "the weights jump back and forth across the valley",
-    "overshooting": "a step jumps past the bottom and the cost goes up, then the path settles somewhere else",
-    "plateau": "the surface is almost flat here: tiny gradient, high cost, so the steps barely move",
     "slow": "every step goes downhill, but the steps are so small that the cost is still far from its lowest",
     "good": "steadily downhill to (close to) the lowest cost",
+    "overshooting": "a step jumps past the bottom and the cost rises, then the path settles and the cost falls again",
+    "oscillating": "to the end the weights keep jumping back and forth across the valley, the cost up and down",
+    "diverging": "the cost ends far above where it started, or grows step after step, or overflows",
+    "plateau": "the surface is almost flat and the cost high: the steps barely move (stalled there, or stuck for a "
+               "while before getting off)",
 }
-
 
 @dataclass(frozen=True, eq=False)
 class PairPath:
@@ -206,12 +206,14 @@ def pair_descent(net, x, y, pair, lr, n_steps, start=None, numbering="by_sender"
 # ---------------------------------------------------------------------------
 
 
+
+
 @dataclass(frozen=True)
 class Regime:
     """The name of what a path did (one of ``REGIMES``), the step where it shows, and a sentence.
 
     ``step`` indexes the path's points (0 = the start, k = after k steps): where the regime is
-    marked on the path and on the loss curve.
+    marked on the path and on the loss curve (for a plateau the path gets off: the last point on it).
     """
 
     name: str
@@ -223,14 +225,37 @@ class Regime:
         return REGIMES[self.name]
 
 
-#: Thresholds of ``classify_path`` (fractions of the cost still to lose at the start, "the gap").
-GOOD_GAP = 0.05  # good: within 5 % of the lowest cost, counted from where it started
-RISE = 1e-6  # a step "raised the cost" when it rose by more than this much of the gap (not rounding)
-OSCILLATION_RISES = 3  # oscillating: the cost rose at this many steps or more ...
-OSCILLATION_FLIPS = 4  # ... and the weights' changes flipped sign this many times or more
-FLAT = 0.02  # plateau: |gradient| x 1 weight unit, and the last step's change of E, under 2 % of the gap ...
-PLATEAU_HIGH = 0.25  # ... while at least a quarter of the starting gap is left (the cost is high) ...
-PLATEAU_RUN = 5  # ... for this many points in a row or more (or a tenth of the path, if longer)
+#: Thresholds of ``classify_path``. "The gap" is E - lowest, "the starting gap" the gap at step 0.
+GOOD_GAP = 0.05  # good: the gap is down to 5 % of the starting gap; a cost above that is still "high"
+RISE = 1e-6  # a step "raised the cost" when E rose by more than this share of the starting gap (not rounding)
+FLAT = 0.04  # flat: |dE/dw| under 4 % of the gap per weight unit (at that slope the bottom is 25 units away)
+PLATEAU_HIGH = 0.25  # stuck on a plateau mid-path: flat, the step into the point changed E by under 4 % of the
+PLATEAU_RUN = 5  # gap, the gap over a quarter of the starting gap, for 5 points in a row (a tenth of a long path)
+DIVERGE_FACTOR = 10  # diverging: the gap ends 10 times the starting gap or more, or ...
+GROWING = 0.75  # ... E rose at 3 of 4 steps of the tail and ends above where it started
+TAIL = 0.25  # the tail: the last quarter of the path, at least TAIL_MIN steps
+TAIL_MIN = 6
+OSCILLATION_REVERSALS = 0.5  # oscillating: in the tail half the steps or more went against the step before ...
+OSCILLATION_RISES = 1 / 3  # ... and E rose at a third of the tail's steps or more, or ...
+OSCILLATION_SIZE = 0.25  # ... the tail's steps are still a quarter as long as the path's average step
+
+#: What ``classify_path`` checks, in this order: the first rule that holds names the path.
+RULES = (
+    ("diverging", "a step overflowed float64"),
+    ("plateau", "the path ends where the surface is flat (slope under 4% of the gap per weight unit), the last "
+                "step changed E by under 4% of the gap, and the cost is still high (over 5% of the starting gap): "
+                "it stalled there, or was thrown back onto it"),
+    ("diverging", "E rose at 3 of 4 steps of the last quarter of the path and ends above where it started, or the "
+                  "gap ends 10 times the starting gap or more and is not falling at 3 of 4 of those steps"),
+    ("oscillating", "in the last quarter of the path (6 steps at least) half the steps or more went against the "
+                    "step before, and E rose at a third of them or more, or the steps are still long (a quarter "
+                    "of the path's average step or more)"),
+    ("plateau", "earlier, for 5 points in a row or more (a tenth of the path, if longer), the surface was flat, the "
+                "steps barely changed E and the cost was high; then the path got off"),
+    ("overshooting", "the cost rose at some step, but the path settled (none of the above)"),
+    ("good", "the cost never rose and ends within 5% of the starting gap from the lowest"),
+    ("slow", "the cost never rose and more than 5% of the starting gap is left"),
+)
 
 
 def _first(condition, default):
@@ -238,40 +263,44 @@ def _first(condition, default):
     return int(hits[0]) if hits.size else default
 
 
-def _plateau_runs(path, lowest, scale):
-    """(start, stop) index ranges of the points where the surface is flat and the cost high."""
-    gap = path.costs - lowest
-    slope = np.hypot(path.gradients[:, 0], path.gradients[:, 1])
-    progress = np.abs(np.diff(path.costs, prepend=path.costs[0]))  # how much the step into each point changed E
-    flat = (slope < FLAT * gap) & (gap > PLATEAU_HIGH * scale) & (progress < FLAT * gap)
-    needed = max(PLATEAU_RUN, path.steps_taken // 10)
+def _runs(flags, needed):
+    """(start, stop) index ranges where ``flags`` holds for ``needed`` points in a row or more."""
     runs, start = [], None
-    for k, is_flat in enumerate(np.append(flat, False)):
-        if is_flat and start is None:
+    for k, flag in enumerate(np.append(flags, False)):
+        if flag and start is None:
             start = k
-        elif not is_flat and start is not None:
+        elif not flag and start is not None:
             if k - start >= needed:
                 runs.append((start, k))
             start = None
     return runs
 
 
+def _reversals(values):
+    """reversed[j]: step j + 2 went against step j + 1 (negative dot product), i.e. the path turned back
+    at point j + 1. Steps shorter than 1e-9 of the longest (rounding) never count."""
+    changes = np.diff(values, axis=0)
+    if len(changes) < 2:
+        return np.zeros(0, dtype=bool)
+    length = np.hypot(changes[:, 0], changes[:, 1])
+    moving = length > 1e-9 * max(float(length.max()), 1e-300)
+    dots = np.einsum("ij,ij->i", changes[1:], changes[:-1])
+    return (dots < 0) & moving[1:] & moving[:-1]
+
+
+def _g(value):
+    return f"{float(value):.3g}"
+
+
 def classify_path(path, lowest):
-    """Name what a ``PairPath`` did: one of ``REGIMES``, checked in this order.
+    """Name what a ``PairPath`` did: one of ``REGIMES``, by the first of ``RULES`` that holds.
 
     ``lowest`` is the lowest cost the two weights can reach (0 for a target a network can hit
-    exactly; for a surface drawn on a window, its lowest value there). With gap = E - lowest:
-
-    * diverging: a step overflowed, or the cost ends higher than it started (and not on a plateau);
-    * plateau: for a run of points the slope |dE/dw| is under 2 % of the gap per weight unit (and so is
-      the change of E from the step before) while
-      the gap is still over a quarter of the starting gap (a flat, high region), at the end of the path
-      (it stalled there) or anywhere before it reached the bottom;
-    * oscillating: the cost rose at 3 steps or more and the weights' changes flipped sign 4 times
-      or more (back and forth across the valley);
-    * overshooting: the cost rose at a step or two (it jumped past the bottom) but ended lower;
-    * good: the cost never rose and came within 5 % of the starting gap from the lowest;
-    * slow: the cost never rose but more than 5 % of the gap is left.
+    exactly; for a surface drawn on a window, its lowest value there). The rules look at the end of
+    the path first (where did it get to: overflowed, stalled on a flat high region, far above its
+    start, still bouncing), then at its history (stuck on a plateau for a while, a rise of the cost
+    on the way), then at how far down it got. So neighbouring learning rates get different names only
+    where the path does something visibly different. Thresholds: the module's constants.
     """
     if not isinstance(path, PairPath):
         raise ValueError(f"path: expected a PairPath from pair_descent, got {type(path).__name__}")
@@ -279,42 +308,96 @@ def classify_path(path, lowest):
     if not math.isfinite(lowest):
         raise ValueError(f"lowest: expected a finite cost, got {lowest!r}")
     costs, n = path.costs, path.steps_taken
-    scale = max(costs[0] - lowest, 1e-12)
-    rises = np.diff(costs) > RISE * scale + 1e-15
-    first_rise = _first(rises, None)
-    if path.diverged:
-        return Regime("diverging", n, f"diverging: the step after step {n} overflowed; the cost had reached "
-                                      f"{costs[-1]:.3g}")
-    runs = _plateau_runs(path, lowest, scale)
-    if runs and runs[-1][1] == n + 1:  # stalled: the path ends on the plateau
-        start = runs[-1][0]
-        how = f" after overshooting at step {first_rise + 1}" if first_rise is not None and first_rise < start else ""
-        return Regime("plateau", start, f"stalled on a plateau from step {start}{how}: E stays near "
-                                        f"{costs[-1]:.3g}, the slope is almost 0")
-    if costs[-1] > costs[0] + RISE * scale:
-        step = _first(costs > costs[0] + RISE * scale, n)
-        return Regime("diverging", step, f"diverging: from step {step} the cost is above where it started; "
-                                         f"it ends at {costs[-1]:.3g}")
-    if runs and (costs[runs[0][0]] - lowest) > GOOD_GAP * scale:
-        start, stop = runs[0]
-        return Regime("plateau", start, f"plateau: steps {start} to {stop - 1} barely move (slope almost 0, "
-                                        f"E near {costs[start]:.3g})")
-    if first_rise is not None:
-        changes = np.diff(path.values, axis=0)
-        mover = int(np.argmax(np.abs(changes).sum(axis=0)))  # the weight that moved most
-        moves = changes[:, mover]
-        signs = np.sign(np.where(np.abs(moves) > 0.05 * np.abs(moves).max(), moves, 0.0))  # jitter is no reversal
-        flips = int(np.sum(signs[1:] * signs[:-1] < 0))
-        if rises.sum() >= OSCILLATION_RISES and flips >= OSCILLATION_FLIPS:
-            return Regime("oscillating", first_rise + 1,
-                          f"oscillating: from step {first_rise + 1} the weights jump back and forth "
-                          f"({flips} reversals, the cost rose at {int(rises.sum())} steps)")
-        return Regime("overshooting", first_rise + 1,
-                      f"overshooting: step {first_rise + 1} jumps past the bottom (E goes up), then the path "
-                      f"settles elsewhere")
     gap = costs - lowest
+    scale = max(gap[0], 1e-12)
+    rise = RISE * scale + 1e-15
+    rises = np.diff(costs) > rise  # rises[k]: step k + 1 raised the cost
+    first_rise = _first(rises, None)
+    slope = np.hypot(path.gradients[:, 0], path.gradients[:, 1])
+    above_start = np.flatnonzero(costs <= costs[0] + rise)  # from the step after the last of these, E stays above
+    stays_above = int(above_start[-1]) + 1 if above_start.size else 0
+
+    # 1. overflow
+    if path.diverged:
+        return Regime("diverging", n, f"diverging: E grew from {_g(costs[0])} to {_g(costs[-1])}, then step "
+                                      f"{n + 1} overflowed float64")
+    # 2. it ends on a plateau: flat and high
+    flat = (slope < FLAT * gap) & (gap > GOOD_GAP * scale)
+    settled = n == 0 or abs(costs[-1] - costs[-2]) < FLAT * gap[-1]  # (a huge cost has a small slope *relative* to it)
+    if flat[-1] and settled:
+        progress = np.abs(np.diff(costs, prepend=costs[0]))  # how much the step into each point changed E
+        moving = np.flatnonzero(~(flat & (progress < FLAT * gap)))
+        k0 = int(moving[-1]) + 1 if moving.size else 0  # from k0 on, flat and barely moving ...
+        if k0 > 0 and flat[k0 - 1] and progress[k0 - 1] >= FLAT * gap[k0 - 1]:
+            k0 -= 1  # ... and k0 - 1 is where a jump landed on the plateau
+        end = _g(costs[-1])
+        if k0 == 0:
+            return Regime("plateau", 0, f"plateau: stuck from the start, E stays near {end}: the slope is almost 0")
+        low = int(np.argmin(costs[:k0]))
+        if low > 0 and gap[low] < 0.5 * gap[-1] and rises[low:k0].any():
+            jump = low + 1 + int(np.argmax(rises[low:k0]))
+            return Regime("plateau", jump, f"plateau: down to E = {_g(costs[low])} by step {low}, then step {jump} "
+                                           f"threw it back onto a plateau; it stalls at E near {end}")
+        if first_rise is not None and first_rise < k0:
+            peak = first_rise + 1 + int(np.argmax(costs[first_rise + 1:k0 + 1]))
+            return Regime("plateau", k0, f"plateau: overshot onto a plateau: from step {first_rise + 1} E rises "
+                                         f"(to {_g(costs[peak])}); from step {k0} it stalls at E near {end}")
+        return Regime("plateau", k0, f"plateau: from step {k0} the path stalls on a plateau at E near {end}")
+    # 3. far above the start, or growing
+    tail = min(n, max(TAIL_MIN, int(round(TAIL * n))))
+    tail_rises = rises[n - tail:]
+    growing = tail > 0 and tail_rises.mean() >= GROWING and gap[-1] > scale
+    recovering = tail > 0 and (np.diff(costs)[n - tail:] < -rise).mean() >= GROWING
+    if growing or (gap[-1] >= DIVERGE_FACTOR * scale and not recovering):
+        return Regime("diverging", min(stays_above, n), f"diverging: from step {min(stays_above, n)} on E stays "
+                                                        f"above its start; E {_g(costs[0])} \u2192 {_g(costs[-1])}")
+    # 4. still bouncing at the end
+    reversed_ = _reversals(path.values)
+    tail_turns = reversed_[max(0, n - tail - 1):]
+    lengths = np.hypot(*np.diff(path.values, axis=0).T) if n else np.zeros(0)
+    bouncing = tail >= 2 and (tail_rises.sum() >= max(2, OSCILLATION_RISES * tail)
+                              or lengths[n - tail:].mean() >= OSCILLATION_SIZE * lengths.mean())
+    if bouncing and tail_turns.size and tail_turns.mean() >= OSCILLATION_REVERSALS:
+        start, misses = None, 0
+        for j in range(len(reversed_) - 1, -1, -1):  # back from the end: where the back-and-forth began
+            if reversed_[j]:
+                start, misses = j, 0
+            else:
+                misses += 1
+                if misses == 2:
+                    break
+        k = n - tail if start is None else start + 1
+        window = costs[n - tail:]
+        how = "goes up and down between" if tail_rises.any() else "falls only slowly, to"
+        values = f"{_g(window.min())} and {_g(window.max())}" if tail_rises.any() else _g(costs[-1])
+        return Regime("oscillating", k, f"oscillating: from step {k} to the end the weights jump back and forth; "
+                                        f"E {how} {values}")
+    # 5. stuck on a plateau for a while, then off it
+    progress = np.abs(np.diff(costs, prepend=costs[0]))  # how much the step into each point changed E
+    stuck = (slope < FLAT * gap) & (progress < FLAT * gap) & (gap > PLATEAU_HIGH * scale)
+    runs = _runs(stuck, max(PLATEAU_RUN, n // 10))
+    if runs:
+        start, stop = runs[-1]
+        last = stop - 1
+        level, end = _g(costs[start]), costs[-1]
+        if gap[-1] <= GOOD_GAP * scale:
+            return Regime("plateau", last, f"plateau, then good: stuck on a plateau (E near {level}) until step "
+                                           f"{last}, then down to E = {_g(end)} by step {n}")
+        if gap[-1] < 0.5 * gap[start]:
+            return Regime("plateau", last, f"plateau, then downhill: stuck on a plateau (E near {level}) until step "
+                                           f"{last}; E = {_g(end)} at step {n}")
+        return Regime("plateau", last, f"plateau: barely moves on a plateau (E near {level}) until step {last}; "
+                                       f"E = {_g(end)} at step {n}")
+    # 6. a rise on the way, then it settled
+    if first_rise is not None:
+        k = first_rise + 1
+        count = int(rises.sum())
+        more = "" if count == 1 else f", E rises at {count} steps up to step {int(np.flatnonzero(rises)[-1]) + 1}"
+        how = "then the path settles: E ends at" if costs[-1] < costs[0] else "and E ends above its start, at"
+        return Regime("overshooting", k, f"overshooting: step {k} jumps past the bottom (E {_g(costs[k - 1])} "
+                                         f"\u2192 {_g(costs[k])}){more}, {how} {_g(costs[-1])}")
+    # 7. steadily downhill: how far?
     if gap[-1] <= GOOD_GAP * scale:
         step = _first(gap <= GOOD_GAP * scale, n)
         return Regime("good", step, f"good: within 5% of the lowest cost by step {step}")
-    left = gap[-1] / scale
-    return Regime("slow", n, f"slow: after {n} steps {left:.0%} of the way down is still to go")
+    return Regime("slow", n, f"slow: after {n} steps {gap[-1] / scale:.0%} of the way down is still to go")

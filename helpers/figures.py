@@ -415,8 +415,20 @@ def show(fig, description=None):
 def regime_grid_figure(cases, columns=3):
     """Small multiples of descent paths: each case a dict with ``surface`` = (grid_u, grid_v, E),
     ``path`` (a descent.PairPath), ``regime`` (a descent.Regime), ``xlabel``, ``ylabel`` and ``title``.
-    Colours follow log10 E (as in the live view); the orange ring marks where the regime shows."""
+    Colours follow log10 E (as in the live view); the orange ring marks where the regime shows. A path
+    that stays within a small patch of the map gets a zoomed inset (the patch outlined); a path that
+    leaves the map gets an orange cross where it crosses the frame, with the step and where it ends."""
     from matplotlib.colors import LogNorm
+
+    def draw_path(ax, path, regime, big=True):
+        u, v = path.values[:, 0], path.values[:, 1]
+        ax.plot(u, v, "-o", color="white", markersize=3 if big else 2.5, linewidth=1.5 if big else 1.2,
+                markeredgecolor="black", markeredgewidth=0.4)
+        ax.plot(u[:1], v[:1], "o", color="white", markeredgecolor="black", markersize=9 if big else 7)
+        ax.plot(u[-1:], v[-1:], "s", color="black", markeredgecolor="white", markersize=8 if big else 6)
+        k = min(regime.step, path.steps_taken)
+        ax.plot([u[k]], [v[k]], "o", markerfacecolor="none", markeredgecolor=_style.OKABE_ITO["orange"],
+                markersize=18 if big else 13, markeredgewidth=3 if big else 2)
 
     rows = -(-len(cases) // columns)
     grow = _style.current().font_size / _style.STYLES["default"].font_size
@@ -431,15 +443,46 @@ def regime_grid_figure(cases, columns=3):
                           norm=LogNorm(floor, float(surface.max())), shading="gouraud", rasterized=True)
             path, regime = case["path"], case["regime"]
             u, v = path.values[:, 0], path.values[:, 1]
-            ax.plot(u, v, "-o", color="white", markersize=3, linewidth=1.5, markeredgecolor="black",
-                    markeredgewidth=0.4)
-            ax.plot(u[:1], v[:1], "o", color="white", markeredgecolor="black", markersize=9)
-            ax.plot(u[-1:], v[-1:], "s", color="black", markeredgecolor="white", markersize=8)
+            draw_path(ax, path, regime)
             k = min(regime.step, path.steps_taken)
-            ax.plot([u[k]], [v[k]], "o", markerfacecolor="none", markeredgecolor=_style.OKABE_ITO["orange"],
-                    markersize=18, markeredgewidth=3)
-            ax.set_xlim(grid_u[0], grid_u[-1])
-            ax.set_ylim(grid_v[0], grid_v[-1])
+            (u0, u1), (v0, v1) = (grid_u[0], grid_u[-1]), (grid_v[0], grid_v[-1])
+            ax.set_xlim(u0, u1)
+            ax.set_ylim(v0, v1)
+            inside = (u >= u0) & (u <= u1) & (v >= v0) & (v <= v1)
+            extent = max(np.ptp(u) / (u1 - u0), np.ptp(v) / (v1 - v0))
+            if not inside.all():  # where the path crosses the frame, and where it ends up
+                j = int(np.argmin(inside))
+                (a, b), (c, d) = path.values[j - 1], path.values[j]
+                t = 1.0
+                for start, change, edges in ((a, c - a, (u0, u1)), (b, d - b, (v0, v1))):
+                    for edge in edges:
+                        if change and 0 <= (edge - start) / change <= t:
+                            t = (edge - start) / change
+                cross = (a + t * (c - a), b + t * (d - b))
+                ax.plot(*cross, "X", color=_style.OKABE_ITO["orange"], markeredgecolor="black", markersize=11,
+                        clip_on=False, zorder=5)
+                end = ", ".join(f"{value:.2g}" for value in path.values[-1])
+                shown = np.column_stack([(u[inside] - u0) / (u1 - u0), (v[inside] - v0) / (v1 - v0)])
+                shown = np.vstack([shown, [((cross[0] - u0) / (u1 - u0), (cross[1] - v0) / (v1 - v0))]])
+                corners = [(0.03, 0.03, "left", "bottom"), (0.03, 0.97, "left", "top"),
+                           (0.97, 0.97, "right", "top"), (0.97, 0.03, "right", "bottom")]
+                # the note goes in the corner farthest from every point of the path on the map
+                cx, cy, ha, va = max(corners, key=lambda c: np.hypot(shown[:, 0] - c[0], shown[:, 1] - c[1]).min())
+                ax.text(cx, cy, f"\u2716 leaves the map at step {j}\nends at ({end}),\nE = {path.costs[-1]:.2g}",
+                        transform=ax.transAxes, fontsize=_rc()["font.size"] * 0.8, va=va, ha=ha,
+                        bbox=dict(boxstyle="round", facecolor="white", alpha=0.85, edgecolor="none"))
+            elif extent < 0.2:  # a short path: zoom in on it
+                pad = max(np.ptp(u), np.ptp(v), 0.05 * (u1 - u0)) * 0.35
+                zoom = ax.inset_axes((0.52, 0.04, 0.45, 0.42))
+                zoom.pcolormesh(grid_u, grid_v, np.maximum(surface, floor), cmap=_style.current().cmap,
+                                norm=LogNorm(floor, float(surface.max())), shading="gouraud", rasterized=True)
+                draw_path(zoom, path, regime, big=False)
+                zoom.set_xlim(u.min() - pad, u.max() + pad)
+                zoom.set_ylim(v.min() - pad, v.max() + pad)
+                zoom.tick_params(labelsize=_rc()["font.size"] * 0.6)
+                for spine in zoom.spines.values():
+                    spine.set_edgecolor("white")
+                ax.indicate_inset_zoom(zoom, edgecolor="white", alpha=0.9)
             ax.set_xlabel(case.get("xlabel", ""))
             ax.set_ylabel(case.get("ylabel", ""))
             ax.set_title(f"{case.get('title', '')}\n{regime.name} (step {k})", fontsize=_rc()["font.size"])
@@ -464,7 +507,8 @@ def loss_curves_figure(histories, title="Training loss", log=True):
 
 
 def decision_boundary(net, x, labels, title=None, ax=None, limits=None, resolution=201):
-    """The network's prediction over the input plane (colour: y_hat, the 0.5 line in black) with the
+    """The network's prediction over the input plane (colour: y_hat, the 0.5 line in black; where y_hat
+    varies by less than 1e-6 over the plane, a note "y_hat = ... everywhere" instead) with the
     points (marker and colour by label). For a network with 2 inputs and one sigmoid output. Returns
     the Figure (a new one unless ``ax`` is given)."""
     x = np.asarray(x, dtype=float)
@@ -487,7 +531,11 @@ def decision_boundary(net, x, labels, title=None, ax=None, limits=None, resoluti
         cmap = LinearSegmentedColormap.from_list("classes", [s.negative, "white", s.positive])
         ax.imshow(y_hat, origin="lower", extent=(u0, u1, v0, v1), cmap=cmap, vmin=0, vmax=1, aspect="auto",
                   alpha=0.55)
-        if y_hat.min() < 0.5 < y_hat.max():
+        if np.ptp(y_hat) < 1e-6:  # a constant output: its "0.5 line" would be rounding noise
+            ax.text(0.5, 0.5, f"\u0177 = {float(y_hat.mean()):.3g} everywhere\n(no boundary)", transform=ax.transAxes,
+                    ha="center", va="center", fontsize=_rc()["font.size"],
+                    bbox=dict(boxstyle="round", facecolor="white", alpha=0.85, edgecolor="none"))
+        elif y_hat.min() < 0.5 < y_hat.max():
             ax.contour(gu, gv, y_hat, levels=[0.5], colors="black", linewidths=2)
         for label, colour, marker in ((0, s.negative, "o"), (1, s.positive, "s")):
             chosen = labels == label

@@ -1205,6 +1205,42 @@ PLAYGROUND_SPEEDS = {"slow": 10, "normal": 100, "fast": 400}  # training steps p
 PROJECTOR_SCALE = 1.4  # the playground's views and controls in the projector style, against the default
 CLICK_ADD_REMOVE, CLICK_PICK = "add / remove", "pick example"
 PANEL_TRAINING, PANEL_STEP = "training", "example's step"
+# The lessons' diagram (BackwardStepThrough) labels every edge with its weight and gradient. Rendered for
+# every size the playground offers: up to 4 units a layer and 2 hidden layers it reads; beyond that, or with
+# more than 6 edges between two layers after the inputs (3x3, 4x2, 4x3), the labels pile up in the middle.
+WALK_MAX_UNITS, WALK_MAX_HIDDEN_LAYERS, WALK_MAX_EDGES = 4, 2, 6
+
+
+def _walk_problem(sizes):
+    """What makes the lessons' diagram of a network of these layer sizes unreadable, or None."""
+    if len(sizes) - 2 > WALK_MAX_HIDDEN_LAYERS:
+        return f"more than {WALK_MAX_HIDDEN_LAYERS} hidden layers"
+    if max(sizes) > WALK_MAX_UNITS:
+        return f"more than {WALK_MAX_UNITS} units in a layer"
+    for a, b in zip(sizes[1:], sizes[2:]):
+        if a * b > WALK_MAX_EDGES:
+            return f"{a * b} edges cross between two layers (more than {WALK_MAX_EDGES})"
+    return None
+
+
+def walk_refusal(layer_sizes):
+    """Why the lessons' network diagram would be unreadable for a network of ``layer_sizes``, with a smaller
+    network to try (as the playground builds them: the same units in every hidden layer); None when it reads."""
+    sizes = tuple(layer_sizes)
+    problem = _walk_problem(sizes)
+    if problem is None:
+        return None
+    hidden = sizes[1:-1]
+    suggestion = ""
+    for layers in range(min(len(hidden), WALK_MAX_HIDDEN_LAYERS), 0, -1):
+        units = next((u for u in range(max(hidden), 0, -1)
+                      if _walk_problem((sizes[0], *[u] * layers, sizes[-1])) is None), None)
+        if units is not None:
+            plural = "s" if layers > 1 else ""
+            suggestion = f"; try {layers} hidden layer{plural} of {units} unit{'s' if units > 1 else ''}"
+            break
+    name = "-".join(map(str, sizes))
+    return f"the lessons' diagram of a {name} network would be unreadable: {problem}{suggestion}"
 
 
 class Playground:
@@ -1225,6 +1261,13 @@ class Playground:
     ``play()`` / ``pause()`` (playing runs on the kernel's event loop), ``reset()``, ``close()``.
     Read ``history`` (a training.History, logged once per epoch), ``net``, ``data``, ``step_count``,
     ``picked``, ``state`` (the picked example's helpers.state.State), ``play_stats``.
+
+    ``walk_back()`` (the "walk it back" button) shows the picked example's step once more, in the lessons'
+    network diagram: a ``BackwardStepThrough`` of the same network, example and learning rate (so the same
+    numbers as the step panel), in ``walk_slot`` below the playground; it is ``walk``. It follows the
+    example's step after a training step or a new learning rate, closes when training plays or the example
+    is unpicked, and is refused (the button disabled, saying why) for a network too big for that diagram
+    (``walk_refusal``).
     """
 
     canvas_class = FastCanvas
@@ -1278,6 +1321,8 @@ class Playground:
         self.play_stats = {"steps": 0, "frames": 0, "seconds": 0.0, "steps_per_second": 0.0,
                            "frames_per_second": 0.0}
         self.frames_drawn = 0  # frames rendered by the play loop (each is sent to the browser)
+        self.walk = None  # the BackwardStepThrough of the picked example, shown in walk_slot
+        self._walk_key = None  # (net, data, picked, lr) it was made for
 
         noise = PLAYGROUND_NOISE[data] if noise is None else noise
         self.controls = self._build_controls(data, noise, test_fraction, hidden_layers, units, activation, lr,
@@ -1312,6 +1357,8 @@ class Playground:
         self._frames.lead = None  # while playing, both visible views go out at once: one round trip per frame
         self.canvases["data"].mpl_connect("button_press_event", self._on_click)
         self.canvases["step"].mpl_connect("button_press_event", self._on_step_click)
+        self.walk_slot = widgets.Box(layout=widgets.Layout(margin="6px 0 0 0"))  # its one child is replaced
+        self.walk_slot.add_class("playground-walk-slot")
         self.panel = PANEL_TRAINING
         self._show_points()
         self._refresh(full=True)
@@ -1372,18 +1419,22 @@ class Playground:
                                               layout=layout("140px"))
         c["show_step"] = widgets.Button(description="show its step", icon="search", layout=button,
                                         tooltip="pause and show this training example's forward and backward pass")
+        c["walk"] = widgets.Button(description="walk it back", icon="project-diagram", layout=button, disabled=True,
+                                   tooltip="pick a training example first")
         c["panel"] = widgets.ToggleButtons(options=(PANEL_TRAINING, PANEL_STEP), value=PANEL_TRAINING,
                                            style={"button_width": "125px"},
                                            tooltips=("the network, its neurons and the loss curves",
                                                      "the picked example's forward and backward pass"))
         for name, css in (("play", "playground-play"), ("pause", "playground-pause"), ("step", "playground-step"),
-                          ("reset", "playground-reset"), ("show_step", "playground-show-step")):
+                          ("reset", "playground-reset"), ("show_step", "playground-show-step"),
+                          ("walk", "playground-walk")):
             c[name].add_class(css)
         c["play"].on_click(lambda _b: self.play())
         c["pause"].on_click(lambda _b: self.pause())
         c["step"].on_click(lambda _b: self._guarded(self.step))
         c["reset"].on_click(lambda _b: self._guarded(self.reset))
         c["show_step"].on_click(lambda _b: self._guarded(lambda: self.pick(self.controls["example"].value)))
+        c["walk"].on_click(lambda _b: self._guarded(self.walk_back))
         for name in ("data", "noise", "test_fraction", "hidden_layers", "units", "activation", "lr", "batch_size",
                      "l2", "speed", "panel"):
             c[name].observe(self._on_change(name), names="value")
@@ -1695,6 +1746,88 @@ class Playground:
         if self.state is not None:
             self._render_step(how="blit")
 
+    # -- the picked example's step in the lessons' diagram ----------------------------
+
+    def walk_back(self):
+        """Pause and show the picked example's backward pass in the lessons' network diagram, below the
+        playground: ``BackwardStepThrough(net, x_i, y_i, lr)`` of the current network (the step panel's
+        numbers). A walk shown before is closed; the new one opens at the same step number. Returns it."""
+        if self.closed:
+            return None
+        self.pause()
+        if self.picked is None or self.state is None:
+            raise ValueError("walk it back: pick a training example first (show its step)")
+        refusal = walk_refusal(self.net.layer_sizes)
+        if refusal:
+            raise ValueError(refusal)
+        i = self.picked
+        at = self.walk.index if self.walk is not None and not self.walk.closed else 0
+        style = self.style.name if self.style.name in _style.STYLES else None
+        walk = BackwardStepThrough(self.net, self.data.x_train[i], self.data.y_train[i], self.controls["lr"].value,
+                                   style=style)
+        if at:
+            walk.go(min(at, len(walk.walk) - 1))
+        self._close_walk()
+        self.walk, self._walk_key = walk, self._walk_now()
+        self.walk_slot.children = (walk.widget,)
+        self._walk_note = None  # the slot shows the walk, no note
+        return walk
+
+    def _walk_now(self):
+        return self.net, self.data, self.picked, self.controls["lr"].value
+
+    def _walk_is_current(self):
+        net, data, picked, lr = self._walk_key or (None,) * 4
+        return net is self.net and data is self.data and picked == self.picked and lr == self.controls["lr"].value
+
+    def _close_walk(self, note=""):
+        """Close the walk shown (if any); the slot then shows ``note`` (HTML-escaped) or nothing."""
+        walk, self.walk, self._walk_key = self.walk, None, None
+        if walk is not None:
+            walk.close()
+        self._set_walk_note(note)
+
+    def _set_walk_note(self, note):
+        slot = getattr(self, "walk_slot", None)
+        if slot is None or (self.walk is not None and not self.walk.closed):
+            return
+        if getattr(self, "_walk_note", None) == note and (bool(note) == bool(slot.children)):
+            return
+        old = slot.children
+        slot.children = (widgets.HTML(f'<span style="color: #555555">{html.escape(note)}</span>'),) if note else ()
+        self._walk_note = note
+        seen = set()
+        for child in old:
+            _close_widget_tree(child, seen)
+
+    def _sync_walk(self):
+        """The walk button says whether the picked example can be walked back (and why not); a walk shown
+        follows that example's step (made again after a training step or a new learning rate) or closes
+        (playing, unpicked, a new network too big for the diagram)."""
+        if self.closed or "walk" not in self.controls:
+            return
+        picked = self.picked is not None and self.state is not None
+        refusal = walk_refusal(self.net.layer_sizes)
+        button = self.controls["walk"]
+        button.disabled = not picked or refusal is not None
+        if not picked:
+            button.tooltip = "pick a training example first (show its step, or click a point in pick mode)"
+        else:
+            button.tooltip = refusal or "this example's backward pass in the lessons' network diagram, step by step"
+        if self.walk is not None and self.walk.closed:  # closed from outside (the cell that made it ran again)
+            self._close_walk()
+        if self.walk is not None and (self.playing or not self._walk_is_current()):
+            if picked and refusal is None and not self.playing:
+                self.walk_back()
+            else:
+                self._close_walk("training went on: pause, pick an example and walk it back again"
+                                 if self.playing else "")
+        if self.walk is None:
+            if picked and refusal:
+                self._set_walk_note(f"walk it back: {refusal}")
+            elif not self.playing or getattr(self, "_walk_note", "").startswith("walk it back:"):
+                self._set_walk_note("")
+
     # -- mouse -----------------------------------------------------------------
 
     def _on_click(self, event):
@@ -1751,6 +1884,7 @@ class Playground:
         self.playing = True
         self.controls["play"].disabled, self.controls["pause"].disabled = True, False
         self._show_panel(PANEL_TRAINING)
+        self._sync_walk()  # training moves on: the walk of the last step closes
         self._task = loop.create_task(self._play_loop())
         return True
 
@@ -1872,6 +2006,7 @@ class Playground:
                 self._render_step(how="full" if full else "blit")
         if self.picked is None and self.panel == PANEL_STEP:
             self._show_panel(PANEL_TRAINING)
+        self._sync_walk()
 
     def _render_step(self, how="blit"):
         state, i = self.state, self.picked
@@ -1918,11 +2053,12 @@ class Playground:
             return
         self._summary_when_closed = self.summary()
         self.pause()
+        self._close_walk()
         self.closed = True
         seen = set()
         if self.widget is not None:
             _close_widget_tree(self.widget, seen)
-        for widget in [*self.controls.values(), self.message, *self.canvases.values()]:
+        for widget in [*self.controls.values(), self.message, self.walk_slot, *self.canvases.values()]:
             _close_widget_tree(widget, seen)
         for figure in self.figures.values():
             figure.clear()
@@ -1943,12 +2079,12 @@ class Playground:
                 c["point_class"]),
             row(c["hidden_layers"], c["units"], c["activation"], c["lr"], c["batch_size"], c["l2"]),
             row(c["play"], c["pause"], c["step"], c["reset"], c["speed"], widgets.HTML("&nbsp;&nbsp;"),
-                c["example"], c["show_step"], widgets.HTML("&nbsp;beside the data:"), c["panel"]),
+                c["example"], c["show_step"], c["walk"], widgets.HTML("&nbsp;beside the data:"), c["panel"]),
             self.message,
         ]
         views = widgets.HBox([self.canvases["data"], self.canvases["training"], self.canvases["step"]],
                              layout=widgets.Layout(align_items="flex-start"))
-        box = widgets.VBox([*rows, views])
+        box = widgets.VBox([*rows, views, self.walk_slot])
         box.add_class("backprop-playground")
         if self.style.name == "projector":
             box.add_class("backprop-projector")
@@ -1995,10 +2131,13 @@ class Playground:
         return self.summary()
 
     def to_png(self):
-        """The data view and the panel in view, side by side, as one PNG (bytes)."""
+        """The data view and the panel in view, side by side, as one PNG (bytes); the walk below them when
+        one is shown."""
         if self.closed:
             raise ValueError("self: this playground is closed; make a new one")
         panel = self.views["training" if self.panel == PANEL_TRAINING else "step"]
+        if self.walk is not None and not self.walk.closed:
+            return compose_png([[self.views["data"], panel], [self.walk.views["network"], self.walk.views["slice"]]])
         return compose_png([self.views["data"], panel])
 
     def _repr_mimebundle_(self, **kwargs):
