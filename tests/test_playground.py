@@ -456,3 +456,136 @@ def test_an_error_while_playing_stops_it_with_a_message(playground, monkeypatch)
     asyncio.run(scenario())
     assert not playground.playing and not playground.controls["play"].disabled
     assert "playing stopped: RuntimeError: a bug" in playground.message.value
+
+
+def test_walk_it_back_shows_the_picked_examples_step_in_the_lessons_diagram():
+    pg = Playground(data="xor", hidden_layers=1, units=3, seed=0)
+    try:
+        button = pg.controls["walk"]
+        assert button.disabled and "pick a training example" in button.tooltip and pg.walk is None
+        assert "playground-walk" in button._dom_classes
+        pg.run(100)
+        pg.pick(5)
+        assert not button.disabled
+        button.click()
+        walk = pg.walk
+        assert isinstance(walk, widgets_module.BackwardStepThrough) and not walk.closed
+        assert pg.walk_slot.children == (walk.widget,)
+        x, y = pg.data.x_train[5], pg.data.y_train[5]
+        expected = pg.net.gradients(x, y)
+        found = walk.walk.gradient_steps()
+        state = pg.state
+        assert walk.state.names == state.names and walk.state.lr == pg.controls["lr"].value
+        for name, (kind, layer, row, col) in state.names.items():
+            truth = expected.weights[layer][row, col] if kind == "weight" else expected.biases[layer][row]
+            assert found[name] == truth == state.grads[name]  # exactly: the same arithmetic
+            assert walk.state.changes[name] == state.changes[name]
+            assert walk.state.new_values[name] == state.new_values[name]
+        assert walk.state.cost == state.cost and walk.state.next_cost == state.next_cost
+        # what the step panel prints for the output neuron is what the walk computes
+        view = pg.views["step"]
+        for r, row in enumerate(view.shown_rows):
+            assert view.cells[r][4].get_text() == fmt(found[row[0]], 4)
+        # a training step: the walk follows the example's new step, at the same step number
+        walk.go(6)
+        pg.step()
+        assert walk.closed and pg.walk is not walk and pg.walk.index == 6
+        found = pg.walk.walk.gradient_steps()
+        expected = pg.net.gradients(x, y)
+        assert all(found[name] == pg.state.grads[name] for name in state.names)
+        assert found["w1"] == expected.weights[0][0, 0]
+        # a new learning rate: the steps -lr dE/dw change, so the walk is made again
+        old = pg.walk
+        pg.controls["lr"].value = 0.1
+        assert old.closed and pg.walk.state.lr == pytest.approx(0.1)
+        # unpicked: the walk closes, the button is disabled again
+        old = pg.walk
+        pg.pick(None)
+        assert old.closed and pg.walk is None and pg.walk_slot.children == () and button.disabled
+    finally:
+        pg.close()
+
+
+def test_playing_closes_the_walk_and_a_new_pick_makes_a_new_one():
+    pg = Playground(data="moons", hidden_layers=1, units=2, seed=1)
+    try:
+        pg.pick(3)
+        walk = pg.walk_back()
+
+        async def scenario():
+            pg.play()
+            assert walk.closed and pg.walk is None
+            assert "training went on" in pg.walk_slot.children[0].value
+            await asyncio.sleep(0.2)
+            assert pg.controls["walk"].disabled is False  # the pick stays; the button pauses and walks
+            pg.controls["walk"].click()
+            assert not pg.playing and pg.walk is not None
+            return pg.walk
+
+        second = asyncio.run(scenario())
+        assert second.state.net is pg.net
+        pg.pick(4)
+        assert second.closed and pg.walk.walk.gradient_steps()["w1"] == pg.state.grads["w1"]
+    finally:
+        pg.close()
+
+
+def test_walk_it_back_is_refused_for_a_network_too_big_for_the_diagram(playground):
+    assert playground.net.layer_sizes == (2, 6, 1)
+    playground.pick(0)
+    button = playground.controls["walk"]
+    assert button.disabled
+    assert "2-6-1 network would be unreadable" in button.tooltip and "try 1 hidden layer of 4 units" in button.tooltip
+    assert "unreadable" in playground.walk_slot.children[0].value  # said on the page, not only in a tooltip
+    with pytest.raises(ValueError, match="unreadable"):
+        playground.walk_back()
+    playground.controls["units"].value = 4  # a new network: nothing picked
+    playground.pick(0)
+    assert not button.disabled and playground.walk_slot.children == ()
+    playground.controls["hidden_layers"].value = 3
+    playground.controls["units"].value = 2
+    playground.pick(0)
+    assert button.disabled and "more than 2 hidden layers" in button.tooltip
+    assert widgets_module.walk_refusal((2, 3, 3, 1)).endswith("9 edges cross between two layers (more than 6); "
+                                                              "try 2 hidden layers of 2 units")
+    assert widgets_module.walk_refusal((2, 4, 3)) is not None and widgets_module.walk_refusal((2, 2, 3)) is None
+    assert widgets_module.walk_refusal((2, 4, 1)) is None and widgets_module.walk_refusal((2, 2, 2, 1)) is None
+
+
+def test_closing_the_playground_closes_its_walk_and_frees_everything(monkeypatch):
+    from ipywidgets.widgets.widget import _instances
+
+    before = len(_instances)
+    pg = Playground(data="xor", hidden_layers=1, units=2)
+    pg.pick(1)
+    walk = pg.walk_back()
+    pg.step()  # the walk is made again: the old one is closed, not leaked
+    pg.close()
+    assert walk.closed and pg.walk is None
+    assert len(_instances) == before
+    assert walk not in widgets_module.live_explorers()
+    # re-running the cell closes the old playground and so its walk
+    monkeypatch.setattr(widgets_module, "_current_request", lambda: ("cell-w", "request-1"))
+    first = Playground(data="xor", hidden_layers=1, units=2)
+    first.pick(0)
+    first_walk = first.walk_back()
+    monkeypatch.setattr(widgets_module, "_current_request", lambda: ("cell-w", "request-2"))
+    second = Playground(data="xor", hidden_layers=1, units=2)
+    assert first.closed and first_walk.closed and not second.closed
+    second.close()
+
+
+def test_a_picture_of_the_playground_and_its_walk():
+    pg = Playground(data="xor", hidden_layers=1, units=3, seed=0)
+    try:
+        pg.run(300)
+        pg.pick(7)
+        pg.walk_back().go(9)
+        png = pg.to_png()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        (SCREENSHOTS / "playground-walk.png").write_bytes(png)
+        bundle = pg._repr_mimebundle_()
+        assert base64.b64decode(bundle["image/png"]) == png
+    finally:
+        pg.close()
