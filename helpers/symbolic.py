@@ -505,7 +505,8 @@ def cost_slope_derivation(cost="cross_entropy"):
     else:
         steps = (raw_step,
                  ("chain rule: dE/dsigma = sigma - y, times sigma'(a) = sigma(1 - sigma)",
-                  r"\text{chain rule: } \tfrac{dE}{d\sigma} = \sigma - y \text{, times } \sigma'(a) = \sigma(1 - \sigma)",
+                  r"\text{chain rule: } \tfrac{dE}{d\sigma} = \sigma - y "
+                  r"\text{, times } \sigma'(a) = \sigma(1 - \sigma)",
                   _mul(_add(s, -y), s, one_minus)))
     return Derivation(r"\frac{dE}{da}", "dE/da", steps, raw)
 

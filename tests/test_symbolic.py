@@ -276,7 +276,8 @@ def test_cost_slope_derivation(cost):
 
 
 def test_logistic_cost_slope_shows_the_middle_lines():
-    """Raw SymPy, then [-y/sigma + (1 - y)/(1 - sigma)] sigma(1 - sigma), then -y(1 - sigma) + (1 - y) sigma, then sigma - y."""
+    """Raw SymPy, then [-y/sigma + (1 - y)/(1 - sigma)] sigma(1 - sigma), then -y(1 - sigma) + (1 - y) sigma,
+    then sigma - y."""
     derivation = S.cost_slope_derivation("cross_entropy")
     a, y = sp.Symbol("a", real=True), sp.Symbol("y", real=True)
     s = S.SIGMA(a)
