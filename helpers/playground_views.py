@@ -42,6 +42,7 @@ CLASS_COLOURS = (_style.OKABE_ITO["orange"], _style.OKABE_ITO["sky_blue"], _styl
 CLASS_MARKERS = ("o", "s", "^")
 TRAIN_COLOUR = "#111111"  # loss curves: train solid black, test dashed grey (not the sign colours)
 TEST_COLOUR = "#777777"
+BATCH_COLOUR = "#c9c9c9"  # faint: the loss of each logged step's own mini-batch (how noisy the steps are)
 
 
 def _cividis_lut():
@@ -420,19 +421,22 @@ class TrainingView(LiveFigure):
             label = "\u0177" if n_out == 1 else f"p{j}"
             ax.text(cx + (self.thumb / 2 + 0.05) / self.layout.inch_x, cy, label, ha="left", va="center",
                     fontsize=label_size)
-        fig.text(0.01, 0.012, "each square: that neuron's output over the data plane (dark low, yellow high)"
-                 "\nedges: blue w > 0, vermillion w < 0, width |w|", ha="left", va="bottom",
-                 fontsize=s.tick_size * 0.8, color=s.muted, linespacing=1.15)
+        fig.text(0.01, 0.012, "each square: that neuron's output over the data plane (dark low, yellow high);"
+                 "\noutput squares in the class colours, as the data's background"
+                 "\nedges: blue w > 0, vermillion w < 0, width |w| (no wider beyond |w| \u2248 2.5)",
+                 ha="left", va="bottom", fontsize=s.tick_size * 0.8, color=s.muted, linespacing=1.15)
 
         left = (diagram_width + 0.55) / width
         loss = self.loss_axes = fig.add_axes((left, 0.45, 0.975 - left, 0.47))
         loss.set_title("loss (cost, mean over the set)", fontsize=s.tick_size, pad=4)
         loss.tick_params(labelsize=s.tick_size * 0.8, length=3, pad=2)
         loss.set_xlabel("step", fontsize=s.tick_size * 0.85, labelpad=1)
+        self.batch_curve = self._animate(loss.plot([], [], "-", color=BATCH_COLOUR, linewidth=0.8)[0])
         self.train_curve = self._animate(loss.plot([], [], "-", color=TRAIN_COLOUR, linewidth=1.6)[0])
         self.test_curve = self._animate(loss.plot([], [], "--", color=TEST_COLOUR, linewidth=1.6)[0])
         loss.legend([Line2D([], [], color=TRAIN_COLOUR, linewidth=1.6),
-                     Line2D([], [], color=TEST_COLOUR, linestyle="--", linewidth=1.6)], ["train", "test"],
+                     Line2D([], [], color=TEST_COLOUR, linestyle="--", linewidth=1.6),
+                     Line2D([], [], color=BATCH_COLOUR, linewidth=0.8)], ["train", "test", "that step's batch"],
                     fontsize=s.tick_size * 0.8, frameon=False, loc="upper right", handlelength=1.6)
         self._x_max, self._y_max = 50.0, 1.0
         loss.set_xlim(0, self._x_max)
@@ -466,13 +470,13 @@ class TrainingView(LiveFigure):
                     low, high = min(0.0, float(values.min())), max(1e-9, float(values.max()))
                 pictures.append(self._picture(values, low, high))
         output = trace.z[-1]
-        for j in range(output.shape[1]):
-            pictures.append(self._picture(grid.image(output[:, j]), 0.0, 1.0))
+        pictures.extend(output_pictures(grid, output))
         return pictures
 
-    def update(self, net, grid, trace, probabilities, history, step, epoch, stopped=None):
-        """Edges from ``net``, pictures from the grid's forward ``trace``, curves from ``history``.
-        Returns "full" when the loss axes had to grow, else "blit"."""
+    def update(self, net, grid, trace, probabilities, history, step, epoch, stopped=None, batch_losses=None):
+        """Edges from ``net``, pictures from the grid's forward ``trace``, curves from ``history`` (and the
+        faint curve from ``batch_losses``, one per logged step, when given). Returns "full" when the loss axes
+        had to grow, else "blit"."""
         how = "blit"
         order = self.layout.weight_order()
         weights = np.array([net.weights[l][j, i] for l, j, i in order])
@@ -487,6 +491,11 @@ class TrainingView(LiveFigure):
         train, test = list(history.train_loss), list(history.test_loss)
         self.train_curve.set_data(steps, train)
         self.test_curve.set_data(steps, test)
+        if batch_losses is not None and len(batch_losses) == len(steps):
+            shown = [(s_, v) for s_, v in zip(steps, batch_losses) if np.isfinite(v)]
+            self.batch_curve.set_data([s_ for s_, _ in shown], [v for _, v in shown])
+        else:
+            self.batch_curve.set_data([], [])
         finite = [v for v in train + test if np.isfinite(v)]
         x_needed = max(steps) if steps else 0
         y_needed = max(finite) if finite else 1.0
@@ -515,6 +524,29 @@ class TrainingView(LiveFigure):
         self.loss_axes.set_xlim(0, self._x_max)
         self.loss_axes.set_ylim(0, self._y_max)
         return "full"
+
+
+def _rgba(rgb):
+    """(n, n, 3) floats in [0, 1] -> (n, n, 4) opaque uint8."""
+    out = np.full((*rgb.shape[:2], 4), 255, dtype=np.uint8)
+    out[..., :3] = np.clip(rgb * 255 + 0.5, 0, 255)
+    return out
+
+
+def output_pictures(grid, output, colours=CLASS_COLOURS):
+    """The output neurons' pictures in the data view's class colours: one sigmoid ŷ is painted exactly as
+    the data view's background (class 0's colour where ŷ is near 0, class 1's where near 1, white at 0.5);
+    softmax p_j goes from white (p_j = 0) to class j's colour (p_j = 1), at the background's strength."""
+    output = np.atleast_2d(output)
+    if output.shape[1] == 1:
+        n = grid.resolution
+        return [_rgba(boundary_colours(class_probabilities(output).reshape(n, n, 2)))]
+    pictures = []
+    for j in range(output.shape[1]):
+        p = np.clip(grid.image(output[:, j]), 0.0, 1.0)[..., None]
+        colour = np.array(to_rgb(colours[j % len(colours)]))
+        pictures.append(_rgba(1.0 - (1.0 - colour) * 0.8 * p))
+    return pictures
 
 
 def _percent(value):

@@ -643,7 +643,8 @@ class Trainer:
 
     ``trainer.step()`` takes one mini-batch (returns False once stopped); ``trainer.run(epochs=...)``
     or ``run(steps=...)`` takes many. Read ``trainer.net`` (the current Network), ``trainer.history``,
-    ``trainer.step_count`` and ``trainer.epoch``. ``lr`` and ``l2`` may be changed between steps.
+    ``trainer.step_count``, ``trainer.epoch`` and ``trainer.last_batch`` (the row indices of the training
+    points the last step used, None before the first). ``lr`` and ``l2`` may be changed between steps.
 
     ``batch_size=None`` means the whole training set (full-batch descent); a batch larger than the
     set is the whole set. History is logged at step 0 and every ``log_every`` steps (default: every
@@ -674,6 +675,7 @@ class Trainer:
         self._order = np.arange(0)
         self._position = 0
         self.step_count = 0
+        self.last_batch = None
         self.history = History()
         self._log()
 
@@ -731,6 +733,7 @@ class Trainer:
         if self.history.stopped_because is not None:
             return False
         index = self._next_batch()
+        self.last_batch = index  # the training rows this step used (the last batch of an epoch may be smaller)
         net, lr, l2 = self.net, self._lr, self._l2
         try:
             g = net.gradients(self.data.x_train[index], self.data.y_train[index])  # the whole batch at once

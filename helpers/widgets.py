@@ -1259,8 +1259,11 @@ class Playground:
     Driving it from code (what the buttons do, synchronously): ``step(n=1)``, ``run(steps)``,
     ``pick(i)`` (show training example i's step), ``add_point(x1, x2, label)``, ``remove_point(x1, x2)``,
     ``play()`` / ``pause()`` (playing runs on the kernel's event loop), ``reset()``, ``close()``.
-    Read ``history`` (a training.History, logged once per epoch), ``net``, ``data``, ``step_count``,
-    ``picked``, ``state`` (the picked example's helpers.state.State), ``play_stats``.
+    Read ``history`` (a training.History, logged every ``log_every`` steps: 5, doubled whenever the curves
+    outgrow ``MAX_LOG_POINTS``, so logging costs a bounded share of the time), ``batch_losses`` (beside each
+    logged step, the loss of the mini-batch that step trained on, before its update: the faint curve that shows
+    how noisy small batches are), ``net``, ``data``, ``step_count``, ``epoch`` (training examples seen / the
+    training set's size), ``picked``, ``state`` (the picked example's helpers.state.State), ``play_stats``.
 
     ``walk_back()`` (the "walk it back" button) shows the picked example's step once more, in the lessons'
     network diagram: a ``BackwardStepThrough`` of the same network, example and learning rate (so the same
@@ -1274,6 +1277,8 @@ class Playground:
     FRAME_INTERVAL = 1 / 30  # at most 30 frames per second while playing
     BURST_SECONDS = 0.02  # training between two looks at the event loop, at most
     CLICK_RADIUS = 0.07  # a click this close (data units) to a point is a click on it
+    LOG_EVERY = 5  # the loss curves get a point every 5 steps, whatever the batch size ...
+    MAX_LOG_POINTS = 800  # ... until they hold this many: then every other point goes and the interval doubles
 
     def __init__(self, data="moons", noise=None, test_fraction=0.25, hidden_layers=1, units=6, activation="tanh",
                  lr=1.0, batch_size=16, l2=0.0, speed="normal", n_points=200, seed=0, style=None):
@@ -1541,7 +1546,11 @@ class Playground:
                                                   output=self.data.output, seed=self.seed)
         self.names = parameter_names(self.net)
         self.step_count = 0
+        self._epochs = 0.0  # training examples seen / n_train, summed step by step (a new batch size does not jump it)
+        self._log_every = self.LOG_EVERY
+        self._last_step = None  # (network before the last step, the rows it used): its batch loss, when logged
         self.history = self._training.History()
+        self.batch_losses = []
         self._trainers = 0
         self._make_trainer()
         self._log()
@@ -1559,14 +1568,16 @@ class Playground:
 
     @property
     def log_every(self):
-        """Steps between two points of the loss curves: one epoch."""
-        return self.trainer.steps_per_epoch
+        """Steps between two points of the loss curves: ``LOG_EVERY``, doubled each time the curves were thinned."""
+        return self._log_every
 
     @property
     def epoch(self):
-        return self.step_count / self.trainer.steps_per_epoch
+        """Training examples seen so far / the number of training points (each step adds its batch)."""
+        return self._epochs
 
     def _log(self):
+        """A point of the loss curves at the current step (the one logged at this step is replaced)."""
         d, net, h = self.data, self.net, self.history
         accuracy = self._training.accuracy
         try:
@@ -1574,12 +1585,30 @@ class Playground:
             test_loss = net.cost(d.x_test, d.y_test) if d.n_test else math.nan
         except ValueError:
             return
-        h.step.append(self.step_count)
-        h.epoch.append(self.epoch)
-        h.train_loss.append(train_loss)
-        h.test_loss.append(test_loss)
-        h.train_accuracy.append(accuracy(net, d.x_train, d.labels_train))
-        h.test_accuracy.append(accuracy(net, d.x_test, d.labels_test) if d.n_test else math.nan)
+        batch_loss = math.nan
+        if self._last_step is not None and self._last_step[0] == self.step_count:
+            _, before, rows = self._last_step
+            try:
+                batch_loss = before.cost(d.x_train[rows], d.y_train[rows])
+            except (ValueError, IndexError):  # overflowed, or the points changed since
+                pass
+        values = (self.step_count, self.epoch, train_loss, test_loss, accuracy(net, d.x_train, d.labels_train),
+                  accuracy(net, d.x_test, d.labels_test) if d.n_test else math.nan)
+        names = ("step", "epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+        if h.step and h.step[-1] == self.step_count:  # the same step again (new points): the newest numbers
+            for name, value in zip(names, values):
+                getattr(h, name)[-1] = value
+            self.batch_losses[-1] = batch_loss if math.isnan(self.batch_losses[-1]) else self.batch_losses[-1]
+            return
+        for name, value in zip(names, values):
+            getattr(h, name).append(value)
+        self.batch_losses.append(batch_loss)
+        if len(h.step) > self.MAX_LOG_POINTS:  # thin: keep the multiples of the doubled interval (and the last)
+            self._log_every *= 2
+            keep = [i for i, s in enumerate(h.step) if s % self._log_every == 0 or i == len(h.step) - 1]
+            for name in names:
+                setattr(h, name, [getattr(h, name)[i] for i in keep])
+            self.batch_losses = [self.batch_losses[i] for i in keep]
 
     def _advance(self, n, deadline=None):
         """Up to ``n`` training steps (fewer when ``deadline`` passes or training diverges). Returns how
@@ -1588,12 +1617,16 @@ class Playground:
 
         taken = 0
         while taken < n and not self.stopped_because:
+            before = self.net
             if not self.trainer.step():
                 self.stopped_because = self.trainer.stopped_because
                 self.history.stopped_because = self.stopped_because
                 break
             self.net = self.trainer.net
             self.step_count += 1
+            rows = self.trainer.last_batch
+            self._epochs += len(rows) / self.data.n_train
+            self._last_step = (self.step_count, before, rows)
             taken += 1
             if self.step_count % self.log_every == 0:
                 self._log()
@@ -2001,7 +2034,7 @@ class Playground:
             data_view.set_pick(None if self.picked is None else self.data.x_train[self.picked])
             data_view.render("full" if full else "blit")
             how = training_view.update(self.net, self.grid, trace, probabilities, self.history, self.step_count,
-                                       self.epoch, stopped=self.stopped_because)
+                                       self.epoch, stopped=self.stopped_because, batch_losses=self.batch_losses)
             if self.panel == PANEL_TRAINING:
                 training_view.render("full" if full else how)
             if self.picked is not None:

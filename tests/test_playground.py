@@ -120,9 +120,9 @@ def test_boundary_colours_are_the_class_colours_where_sure():
 def test_the_loss_curves_grow_with_the_steps(playground):
     view = playground.views["training"]
     assert len(view.train_curve.get_xdata()) == 1
-    playground.run(30)  # 150 training points, batch 16: 10 steps an epoch, one point per epoch
-    assert list(view.train_curve.get_xdata()) == [0, 10, 20, 30]
-    assert len(view.test_curve.get_ydata()) == 4
+    playground.run(30)  # a point every 5 steps, whatever the batch size
+    assert list(view.train_curve.get_xdata()) == [0, 5, 10, 15, 20, 25, 30]
+    assert len(view.test_curve.get_ydata()) == 7
     playground.run(5)
     assert list(view.train_curve.get_xdata())[-1] == 35
     playground.run(200)
@@ -589,3 +589,60 @@ def test_a_picture_of_the_playground_and_its_walk():
         assert base64.b64decode(bundle["image/png"]) == png
     finally:
         pg.close()
+
+
+def test_batch_one_logs_on_a_fixed_step_interval_and_shows_each_batchs_noisy_loss():
+    noisy, smooth = Playground(batch_size=1, lr=0.3), Playground(batch_size=None, lr=0.3)
+    try:
+        for pg in (noisy, smooth):
+            pg.run(300)
+            assert pg.history.step == list(range(0, 301, 5))  # not one point per epoch (150 steps at batch 1)
+            assert len(pg.batch_losses) == len(pg.history) and np.isnan(pg.batch_losses[0])
+            assert len(pg.views["training"].batch_curve.get_xdata()) == len(pg.history) - 1
+        # full batch: that step's batch is the training set, its loss (before the step) the curve's last point
+        assert smooth.batch_losses[1] == pytest.approx(smooth.history.train_loss[0], rel=0.2)
+        jumps = [np.std(np.diff(pg.batch_losses[1:])) for pg in (noisy, smooth)]
+        assert jumps[0] > 10 * jumps[1]  # one example's loss jumps about; the whole set's does not
+    finally:
+        noisy.close()
+        smooth.close()
+
+
+def test_logging_stays_bounded_on_a_long_run():
+    pg = Playground(hidden_layers=0)
+    try:
+        pg.MAX_LOG_POINTS = 50
+        pg.run(1000)
+        assert len(pg.history) <= 51 and pg.log_every > 5
+        assert pg.history.step[-1] == 1000 and all(s % pg.log_every == 0 for s in pg.history.step[:-1])
+        assert len(pg.batch_losses) == len(pg.history)
+    finally:
+        pg.close()
+
+
+def test_the_epoch_counts_examples_seen_across_batch_size_changes(playground):
+    playground.run(10)  # 10 batches of 16 of 150 points: a full epoch of 150 (the last batch has 6)
+    assert playground.epoch == pytest.approx(1.0)
+    playground.controls["batch_size"].value = 1
+    assert playground.epoch == pytest.approx(1.0)  # no jump when the batch size changes
+    playground.run(15)
+    assert playground.epoch == pytest.approx(1.1)
+    assert playground.history.epoch[-1] == pytest.approx(1.1)
+
+
+def test_the_output_squares_use_the_class_colours_of_the_data_view(playground):
+    from helpers.playground_views import output_pictures
+
+    playground.run(300)
+    view = playground.views["training"]
+    picture = view.thumbnails.pictures[-1]
+    background = playground.views["data"].image.get_array()
+    assert np.allclose(picture[..., :3] / 255, background, atol=1 / 255)
+    # where the network is sure of class 1 the square is sky blue, not yellow
+    trace = playground.grid.forward(playground.net)
+    sure = np.argmax(trace.output[:, 0])
+    assert np.argmax(picture.reshape(-1, 4)[sure, :3]) == 2  # blue the largest channel
+    softmax = output_pictures(playground.grid, np.tile([[0.0, 1.0, 0.0]], (60 * 60, 1)))
+    from matplotlib.colors import to_rgb
+    assert np.allclose(softmax[0][0, 0, :3], 255)  # p0 = 0: white
+    assert np.allclose(softmax[1][0, 0, :3] / 255, 1 - (1 - np.array(to_rgb(CLASS_COLOURS[1]))) * 0.8, atol=1 / 255)

@@ -475,3 +475,16 @@ def test_training_imports_only_numpy():
     code = f"import sys, helpers.training; print([m for m in {heavy} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_trainer_says_which_rows_the_last_step_used():
+    data = T.moons(n_points=20, seed=0)  # 14 training points
+    trainer = T.Trainer(T.initial_network((2, 3, 1), seed=0), data, batch_size=4, seed=0)
+    assert trainer.last_batch is None
+    sizes, seen = [], []
+    for _ in range(trainer.steps_per_epoch):
+        trainer.step()
+        sizes.append(len(trainer.last_batch))
+        seen.extend(trainer.last_batch.tolist())
+    assert data.n_train == 14 and sizes == [4, 4, 4, 2]  # the last batch of an epoch is smaller
+    assert sorted(seen) == list(range(data.n_train))  # one epoch: every training point once
