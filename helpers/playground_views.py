@@ -473,7 +473,8 @@ class TrainingView(LiveFigure):
         pictures.extend(output_pictures(grid, output))
         return pictures
 
-    def update(self, net, grid, trace, probabilities, history, step, epoch, stopped=None, batch_losses=None):
+    def update(self, net, grid, trace, probabilities, history, step, epoch, stopped=None, batch_losses=None,
+               note=""):
         """Edges from ``net``, pictures from the grid's forward ``trace``, curves from ``history`` (and the
         faint curve from ``batch_losses``, one per logged step, when given). Returns "full" when the loss axes
         had to grow, else "blit"."""
@@ -515,6 +516,8 @@ class TrainingView(LiveFigure):
             lines.append(f"test:  loss {fmt(last['test_loss'], 3)}   accuracy {_percent(last['test_accuracy'])}")
         if stopped:
             lines.append("stopped: diverged (lower the learning rate)")
+        elif note:
+            lines.append(note)
         self.readout.set_text("\n".join(lines))
         return how
 

@@ -1463,6 +1463,7 @@ class Playground:
             if self._holding or self.closed:
                 return
             try:
+                self._say("")  # an earlier message is out of date
                 self._apply(name, change["new"])
             except ValueError as error:
                 good = self._good.get(name)
@@ -1639,9 +1640,11 @@ class Playground:
     def step(self, n=1):
         """``n`` mini-batch gradient steps (synchronously), then one redraw. Returns the steps taken."""
         if self.closed:
-            return 0
+            raise ValueError("self: this playground is closed; make a new one (Playground(...))")
         n = self._training._as_int(n, "n", minimum=0)
         taken = self._advance(n)
+        if taken or not self.stopped_because:
+            self._say("")  # an earlier message is out of date
         if taken < n and self.stopped_because:
             self._say(f"\u26a0 stopped, diverged ({self.stopped_because}); lower the learning rate or reset",
                       warning=True)
@@ -1671,9 +1674,12 @@ class Playground:
             return None
         if split not in ("train", "test"):
             raise ValueError(f"split: expected 'train' or 'test', got {split!r}")
-        point = np.array([x1, x2], dtype=float)
-        if not np.all(np.isfinite(point)):
-            raise ValueError(f"x1, x2: expected finite numbers, got ({x1!r}, {x2!r})")
+        point = self._point(x1, x2)
+        from .playground_views import LIMITS
+
+        if not np.all((LIMITS[0] <= point) & (point <= LIMITS[1])):
+            raise ValueError(f"x1, x2: ({x1!r}, {x2!r}) is outside the plotted square; expected numbers from "
+                             f"{LIMITS[0]} to {LIMITS[1]} (the data are scaled into [-1, 1])")
         if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label < self.data.n_classes:
             raise ValueError(f"label: expected a class 0..{self.data.n_classes - 1}, got {label!r}")
         x = getattr(self.data, f"x_{split}")
@@ -1687,18 +1693,34 @@ class Playground:
         if self.closed:
             return None
         if index is None:
+            x1, x2 = self._point(x1, x2)
             found = self._nearest(x1, x2)
             if found is None:
                 return None
             split, index = found
+        if split not in ("train", "test"):
+            raise ValueError(f"split: expected 'train' or 'test', got {split!r}")
         x = getattr(self.data, f"x_{split}")
         labels = getattr(self.data, f"labels_{split}")
-        if not 0 <= index < len(labels):
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < len(labels):
             raise ValueError(f"index: expected 0..{len(labels) - 1}, got {index!r}")
         if split == "train" and len(labels) <= 2:
             raise ValueError("index: the last two training points stay (a network needs something to learn)")
         self._set_points(split, np.delete(x, index, axis=0), np.delete(labels, index))
         return split, index
+
+    @staticmethod
+    def _point(x1, x2):
+        """(x1, x2) as two finite floats, or a ValueError naming them."""
+        from .training import _is_real
+
+        if not (_is_real(x1) and _is_real(x2)):
+            raise ValueError(f"x1, x2: expected two numbers (a point in the plotted coordinates), got "
+                             f"({x1!r}, {x2!r})")
+        point = np.array([x1, x2], dtype=float)
+        if not np.all(np.isfinite(point)):
+            raise ValueError(f"x1, x2: expected finite numbers, got ({x1!r}, {x2!r})")
+        return point
 
     def _nearest(self, x1, x2, splits=("train", "test")):
         best = None
@@ -1721,6 +1743,7 @@ class Playground:
         self.data = dataclasses.replace(self.data, **{f"x_{split}": x, f"y_{split}": y, f"labels_{split}": labels})
         self._unpick()
         self._make_trainer()
+        self._log()  # the train and test numbers of the new points (replacing this step's, if logged)
         self._show_points()
         self._after_edit()
 
@@ -1747,6 +1770,8 @@ class Playground:
         with self._hold():
             self.controls["example"].value = self.picked
         self._update_state()
+        if self.state is not None:  # else _update_state said why there is no step
+            self._say(f"picked example #{self.picked}")
         self._show_panel(PANEL_STEP if self.state is not None else PANEL_TRAINING)
         self._refresh()
 
@@ -1872,11 +1897,14 @@ class Playground:
             if point is None:
                 return
             if self.controls["click_mode"].value == CLICK_PICK:
-                found = self._nearest(*point, splits=("train",))
+                found = self._nearest(*point)
                 if found is None:
                     self._say("no training point there: click on a filled marker")
+                elif found[0] == "test":
+                    self._say(f"that is test point #{found[1]} (hollow): test points are never trained on, so it "
+                              "has no step; click a filled marker")
                 else:
-                    self.pick(found[1])
+                    self.pick(found[1])  # says "picked example #i"
                 return
             found = self._nearest(*point)
             if found is not None:
@@ -2034,7 +2062,8 @@ class Playground:
             data_view.set_pick(None if self.picked is None else self.data.x_train[self.picked])
             data_view.render("full" if full else "blit")
             how = training_view.update(self.net, self.grid, trace, probabilities, self.history, self.step_count,
-                                       self.epoch, stopped=self.stopped_because, batch_losses=self.batch_losses)
+                                       self.epoch, stopped=self.stopped_because, batch_losses=self.batch_losses,
+                                       note=self.training_note())
             if self.panel == PANEL_TRAINING:
                 training_view.render("full" if full else how)
             if self.picked is not None:
@@ -2043,6 +2072,34 @@ class Playground:
         if self.picked is None and self.panel == PANEL_STEP:
             self._show_panel(PANEL_TRAINING)
         self._sync_walk()
+
+    STUCK_STEPS = 100  # the loss at or above chance level this many steps: say so
+
+    def training_note(self):
+        """A gentle word when training fails without diverging ("" when all is well): every hidden ReLU
+        outputs 0 on every training point (dead: no gradient reaches them again), or the train loss has stayed
+        at or above chance level ln K (the same prediction everywhere) for ``STUCK_STEPS`` steps."""
+        net, d = self.net, self.data
+        relu = [l for l, act in enumerate(net.activations[:-1]) if act == "relu"]
+        if relu and len(relu) == len(net.activations) - 1:
+            try:
+                trace = net.forward(d.x_train)
+            except ValueError:
+                trace = None
+            if trace is not None:
+                dead = [(l, j) for l in relu for j in range(net.layer_sizes[l + 1])
+                        if not np.any(trace.z[l][:, j] > 0)]
+                if len(dead) == sum(net.layer_sizes[l + 1] for l in relu):
+                    return ("dead ReLUs: every hidden unit gives 0\non every training point, so no gradient"
+                            "\nreaches them; lower the learning rate\nand reset")
+        h = self.history
+        chance = math.log(max(2, d.n_classes))
+        if h.step and h.step[-1] >= self.STUCK_STEPS:
+            recent = [loss for s, loss in zip(h.step, h.train_loss) if s >= h.step[-1] - self.STUCK_STEPS]
+            if all(loss >= chance - 0.005 for loss in recent):
+                return (f"the train loss has stayed at or above\nchance level ln {max(2, d.n_classes)} = "
+                        f"{chance:.3f} for {self.STUCK_STEPS}+ steps;\ntry a smaller learning rate")
+        return ""
 
     def _render_step(self, how="blit"):
         state, i = self.state, self.picked
@@ -2159,6 +2216,8 @@ class Playground:
                          f"accuracy {last['test_accuracy']:.1%}")
         if self.stopped_because:
             lines.append(f"  stopped: {self.stopped_because}")
+        elif self.training_note():
+            lines.append("  note: " + self.training_note().replace("\n", " "))
         if self.picked is not None:
             lines.append(f"  picked training example #{self.picked}")
         return "\n".join(lines)

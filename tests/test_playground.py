@@ -318,7 +318,8 @@ def test_close_stops_playing_and_frees_everything():
     assert pg._repr_mimebundle_() == {"text/plain": pg.summary()}
     assert pg.summary().startswith("Closed playground: moons")
     pg.close()
-    assert pg.step() == 0
+    with pytest.raises(ValueError, match="closed"):  # a closed playground says so rather than doing nothing
+        pg.step()
 
 
 def test_rerunning_the_cell_closes_the_old_playground(monkeypatch):
@@ -646,3 +647,70 @@ def test_the_output_squares_use_the_class_colours_of_the_data_view(playground):
     from matplotlib.colors import to_rgb
     assert np.allclose(softmax[0][0, 0, :3], 255)  # p0 = 0: white
     assert np.allclose(softmax[1][0, 0, :3] / 255, 1 - (1 - np.array(to_rgb(CLASS_COLOURS[1]))) * 0.8, atol=1 / 255)
+
+
+def test_messages_clear_after_a_successful_action_and_clicks_say_what_they_picked(playground):
+    view, canvas = playground.views["data"], playground.canvases["data"]
+    playground.controls["click_mode"].value = widgets_module.CLICK_PICK
+    click(canvas, view.axes, -1.25, -1.25)  # an empty corner
+    assert "no training point there" in playground.message.value
+    click(canvas, view.axes, *playground.data.x_train[7])
+    assert playground.picked == 7 and playground.message.value.endswith("picked example #7</span>")
+    playground.pick(None)
+    playground._say("stale")
+    playground.step()
+    assert playground.message.value == ""  # a step that worked clears an old message
+    playground._say("stale")
+    playground.controls["lr"].value = 0.5
+    assert playground.message.value == ""
+    # a hollow test point: no training point is picked in its place, and the message says why
+    far = [i for i, p in enumerate(playground.data.x_test)  # one with a training point near (within a click)
+           if 0.02 < np.min(np.hypot(*(playground.data.x_train - p).T)) < Playground.CLICK_RADIUS][0]
+    click(canvas, view.axes, *playground.data.x_test[far])
+    assert playground.picked is None
+    assert "test points are never trained on" in playground.message.value and f"#{far}" in playground.message.value
+
+
+def test_train_numbers_follow_added_and_removed_points(playground):
+    playground.run(50)
+    before = playground.history.last()
+    for k in range(8):  # class 1 points deep in class 0's corner: the training set gets harder
+        playground.add_point(-1.0 + 0.02 * k, 1.0, 1)
+    after = playground.history.last()
+    assert after["step"] == before["step"] == 50 and len(playground.history) == 11  # replaced, not appended
+    assert after["train_loss"] > before["train_loss"] and after["train_accuracy"] < before["train_accuracy"]
+    assert after["train_loss"] == pytest.approx(playground.net.cost(playground.data.x_train, playground.data.y_train))
+    assert f"accuracy {round(100 * after['train_accuracy'])}%" in playground.views["training"].readout.get_text()
+    playground.remove_point(index=playground.data.n_train - 1)
+    assert playground.history.last()["train_loss"] < after["train_loss"]
+
+
+def test_dead_relus_and_a_loss_stuck_at_chance_get_a_note():
+    pg = Playground(activation="relu", lr=10.0, units=4)
+    try:
+        assert pg.training_note() == ""
+        pg.run(200)
+        note = pg.training_note()
+        assert note.startswith("dead ReLUs") or "chance level ln 2" in note, pg.summary()
+        assert "note:" in pg.summary()
+        assert note.split("\n")[0] in pg.views["training"].readout.get_text()
+    finally:
+        pg.close()
+    healthy = Playground(activation="relu", lr=0.3)
+    try:
+        healthy.run(200)
+        assert healthy.training_note() == ""
+    finally:
+        healthy.close()
+
+
+def test_point_and_closed_playground_refusals_name_the_argument(playground):
+    with pytest.raises(ValueError, match=r"^x1, x2: expected two numbers"):
+        playground.remove_point("1/0", 0)
+    with pytest.raises(ValueError, match=r"^x1, x2: .* outside the plotted square"):
+        playground.add_point(40.0, 0.0, 1)
+    with pytest.raises(ValueError, match=r"^index: expected"):
+        playground.remove_point(index="3")
+    playground.close()
+    with pytest.raises(ValueError, match=r"^self: this playground is closed"):
+        playground.step()
