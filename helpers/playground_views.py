@@ -722,6 +722,15 @@ class StepView(LiveFigure):
             slope = float(ACTIVATIONS[act][1](np.array([a]))[0]) if act in ACTIVATIONS else float("nan")
             lines.append(f"\u03b4 = {act}\u2032({a_name}) \u00b7 \u03a3 w\u00b7\u03b4(next) = {fmt(slope, 4)} "
                          f"\u00d7 {fmt(downstream, 4)} = {fmt(delta, 4)}")
+            out_w, out_d = net.weights[layer][:, unit], gradients.deltas[layer]
+            if len(out_w) <= 3:  # few terms: write them out
+                digits = 3 if len(out_w) <= 2 else 2
+                terms = ""
+                for k, (w, d) in enumerate(zip(out_w, out_d)):
+                    d_text = fmt(d, digits) if d >= 0 else f"({fmt(d, digits)})"
+                    sign = (MINUS if w < 0 else "") if k == 0 else (f" {MINUS} " if w < 0 else " + ")
+                    terms += f"{sign}{fmt(abs(w), digits)}\u00b7{d_text}"
+                lines.append(f"\u03a3 w\u00b7\u03b4(next) = {terms} = {fmt(downstream, 4)}")
         self.header.set_text("\n".join(lines))
 
         rows = []

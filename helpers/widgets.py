@@ -1270,7 +1270,9 @@ class Playground:
     numbers as the step panel), in ``walk_slot`` below the playground; it is ``walk``. It follows the
     example's step after a training step or a new learning rate, closes when training plays or the example
     is unpicked, and is refused (the button disabled, saying why) for a network too big for that diagram
-    (``walk_refusal``).
+    (``walk_refusal()``). The rule: at most ``WALK_MAX_UNITS`` = 3 units a layer (at 4, the diagram's weight
+    labels pile up near the inputs), at most 2 hidden layers, and at most 6 edges between two layers after the
+    inputs (so two hidden layers of at most 2 units, and with 3 classes at most 2 units in the last hidden layer).
     """
 
     canvas_class = FastCanvas
@@ -1815,7 +1817,7 @@ class Playground:
         self.pause()
         if self.picked is None or self.state is None:
             raise ValueError("walk it back: pick a training example first (show its step)")
-        refusal = walk_refusal(self.net.layer_sizes)
+        refusal = self.walk_refusal()
         if refusal:
             raise ValueError(refusal)
         i = self.picked
@@ -1865,7 +1867,7 @@ class Playground:
         if self.closed or "walk" not in self.controls:
             return
         picked = self.picked is not None and self.state is not None
-        refusal = walk_refusal(self.net.layer_sizes)
+        refusal = self.walk_refusal()
         button = self.controls["walk"]
         button.disabled = not picked or refusal is not None
         if not picked:
@@ -2074,6 +2076,24 @@ class Playground:
         self._sync_walk()
 
     STUCK_STEPS = 100  # the loss at or above chance level this many steps: say so
+    WALK_MAX_UNITS = 3  # the lessons' diagram of a 2-4-1 network piles its weight labels up near the inputs
+
+    def walk_refusal(self):
+        """Why the current network is too big for "walk it back" (with a smaller one to try), or None."""
+        sizes = self.net.layer_sizes
+        hidden = sizes[1:-1]
+        if hidden and max(hidden) > self.WALK_MAX_UNITS:
+            for layers in range(min(len(hidden), WALK_MAX_HIDDEN_LAYERS), 0, -1):
+                units = next((u for u in range(self.WALK_MAX_UNITS, 0, -1)
+                              if walk_refusal((sizes[0], *[u] * layers, sizes[-1])) is None), None)
+                if units is not None:
+                    break
+            name = "-".join(map(str, sizes))
+            plural = "s" if layers > 1 else ""
+            return (f"the lessons' diagram of a {name} network would be unreadable: more than "
+                    f"{self.WALK_MAX_UNITS} units in a layer; try {layers} hidden layer{plural} of {units} "
+                    f"unit{'s' if units > 1 else ''}")
+        return walk_refusal(sizes)
 
     def training_note(self):
         """A gentle word when training fails without diverging ("" when all is well): every hidden ReLU

@@ -536,11 +536,14 @@ def test_walk_it_back_is_refused_for_a_network_too_big_for_the_diagram(playgroun
     playground.pick(0)
     button = playground.controls["walk"]
     assert button.disabled
-    assert "2-6-1 network would be unreadable" in button.tooltip and "try 1 hidden layer of 4 units" in button.tooltip
+    assert "2-6-1 network would be unreadable" in button.tooltip and "try 1 hidden layer of 3 units" in button.tooltip
     assert "unreadable" in playground.walk_slot.children[0].value  # said on the page, not only in a tooltip
     with pytest.raises(ValueError, match="unreadable"):
         playground.walk_back()
-    playground.controls["units"].value = 4  # a new network: nothing picked
+    playground.controls["units"].value = 4  # 2-4-1: the diagram's labels pile up near the inputs
+    playground.pick(0)
+    assert button.disabled and "more than 3 units in a layer; try 1 hidden layer of 3 units" in button.tooltip
+    playground.controls["units"].value = 3  # a new network: nothing picked
     playground.pick(0)
     assert not button.disabled and playground.walk_slot.children == ()
     playground.controls["hidden_layers"].value = 3
@@ -714,3 +717,34 @@ def test_point_and_closed_playground_refusals_name_the_argument(playground):
     playground.close()
     with pytest.raises(ValueError, match=r"^self: this playground is closed"):
         playground.step()
+
+
+def test_the_notebooks_l2_settings_overfit_and_l2_helps():
+    # the settings question 4 of notebooks/playground.ipynb suggests
+    results = {}
+    for l2 in (0.0, 0.01):
+        pg = Playground(data="moons", n_points=50, noise=0.25, hidden_layers=2, units=8, batch_size=None, lr=1.0,
+                        l2=l2, seed=2)
+        try:
+            pg.run(3000)
+            results[l2] = pg.history.last()
+        finally:
+            pg.close()
+    plain, regularised = results[0.0], results[0.01]
+    assert plain["train_loss"] < 0.01 and plain["test_loss"] > 1.0  # memorised: overfitting
+    assert regularised["test_loss"] < 0.5 * plain["test_loss"]
+    assert regularised["test_accuracy"] > plain["test_accuracy"]
+
+
+def test_the_focused_hidden_neuron_writes_out_its_sum_of_w_delta(playground):
+    playground.controls["units"].value = 3
+    playground.controls["data"].value = "spiral"
+    playground.run(20)
+    playground.pick(3)
+    playground.focus_neuron(1, 0)
+    header = playground.views["step"].header.get_text()
+    line = [t for t in header.split("\n") if t.startswith("\u03a3 w\u00b7\u03b4(next) = ")][0]
+    assert line.count("\u00b7") == 1 + 3  # the three terms written out
+    w = playground.net.weights[1][:, 0]
+    total = float(w @ playground.state.gradients.deltas[1])
+    assert line.endswith(f"= {fmt(total, 4)}")
