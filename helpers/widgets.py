@@ -118,7 +118,43 @@ def _slider_limits(value, low=-2.0, high=2.0):
     return min(low, math.floor(value) - 1.0), max(high, math.ceil(value) + 1.0)
 
 
-class Explorer:
+
+class _LiveWidget:
+    """What every live widget here shares: freeing its widgets and figures, and how it displays.
+
+    A subclass has ``widget`` (its outer box), ``controls``, ``canvases``, ``figures``, ``views``, ``closed``,
+    ``summary()`` and ``to_png()``.
+    """
+
+    def _free(self, *parts):
+        """Close the widget tree and ``parts`` (widgets outside it, e.g. controls not shown), clear the
+        figures, and forget them all, so the kernel can reclaim the memory."""
+        seen = set()
+        if self.widget is not None:
+            _close_widget_tree(self.widget, seen)
+        for widget in [*self.controls.values(), *self.canvases.values(), *parts]:
+            _close_widget_tree(widget, seen)
+        for figure in self.figures.values():
+            figure.clear()
+        self.views, self.figures, self.canvases, self.controls = {}, {}, {}, {}
+        self.widget = None
+        self._frames = None
+        _LIVE.discard(self)
+
+    def __repr__(self):
+        return self.summary()
+
+    def _repr_mimebundle_(self, **kwargs):
+        # The widget view for a live kernel, a PNG for pages without one, and plain text for nbval.
+        if self.closed:
+            return {"text/plain": self.summary()}
+        bundle = self.widget._repr_mimebundle_(**kwargs) or {}
+        bundle["text/plain"] = self.summary()
+        bundle["image/png"] = base64.b64encode(self.to_png()).decode("ascii")
+        return bundle
+
+
+class Explorer(_LiveWidget):
     """Sliders for a small network, and live views of what they change.
 
     Parameters
@@ -516,17 +552,8 @@ class Explorer:
             return
         self._summary_when_closed = self.summary()
         self.closed = True
-        seen = set()
-        if self.widget is not None:
-            _close_widget_tree(self.widget, seen)
-        for widget in [*self.controls.values(), *self.readouts.values(), self.message, *self.canvases.values()]:
-            _close_widget_tree(widget, seen)
-        for figure in self.figures.values():
-            figure.clear()
-        self.views, self.figures, self.canvases, self.controls, self.readouts = {}, {}, {}, {}, {}
-        self.widget = None
-        self._frames = None
-        _LIVE.discard(self)
+        self._free(*self.readouts.values(), self.message)
+        self.readouts = {}
 
     # -- display ----------------------------------------------------------------
 
@@ -597,23 +624,12 @@ class Explorer:
             lines.append("  cost surface over ({}, {})".format(*self.views["surface"].pair))
         return "\n".join(lines)
 
-    def __repr__(self):
-        return self.summary()
-
     def to_png(self):
         """The views' current frames as one PNG (bytes), side by side as in the widget."""
         if self.closed:
             raise ValueError("self: this explorer is closed; make a new one")
         return compose_png([self.views[k] for k in self.views])
 
-    def _repr_mimebundle_(self, **kwargs):
-        # The widget view for a live kernel, a PNG for pages without one, and plain text for nbval.
-        if self.closed:
-            return {"text/plain": self.summary()}
-        bundle = self.widget._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = self.summary()
-        bundle["image/png"] = base64.b64encode(self.to_png()).decode("ascii")
-        return bundle
 
 
 # ---------------------------------------------------------------------------
@@ -622,7 +638,7 @@ class Explorer:
 # ---------------------------------------------------------------------------
 
 
-class BackwardStepThrough:
+class BackwardStepThrough(_LiveWidget):
     """Walk the network diagram from E back to every weight and bias, one chain-rule step at a time.
 
         step_through = BackwardStepThrough(net, x, y, lr)     # last line of a cell: shows it
@@ -847,17 +863,7 @@ class BackwardStepThrough:
         self._summary_when_closed = self.summary()
         self.closed = True
         self._link.unlink()
-        seen = set()
-        if self.widget is not None:
-            _close_widget_tree(self.widget, seen)
-        for widget in [*self.controls.values(), self.text, self.position, *self.canvases.values()]:
-            _close_widget_tree(widget, seen)
-        for figure in self.figures.values():
-            figure.clear()
-        self.views, self.figures, self.canvases, self.controls = {}, {}, {}, {}
-        self.widget = None
-        self._frames = None
-        _LIVE.discard(self)
+        self._free(self.text, self.position)
 
     def _layout(self):
         c = self.controls
@@ -897,22 +903,12 @@ class BackwardStepThrough:
             f"  E along {self.controls['weight'].value}",
         ])
 
-    def __repr__(self):
-        return self.summary()
-
     def to_png(self):
         """The diagram and the slice as they are now, side by side, as one PNG (bytes)."""
         if self.closed:
             raise ValueError("self: this step-through is closed; make a new one")
         return compose_png([self.views["network"], self.views["slice"]])
 
-    def _repr_mimebundle_(self, **kwargs):
-        if self.closed:
-            return {"text/plain": self.summary()}
-        bundle = self.widget._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = self.summary()
-        bundle["image/png"] = base64.b64encode(self.to_png()).decode("ascii")
-        return bundle
 
 
 # ===========================================================================
@@ -924,7 +920,7 @@ DESCENT_LR_STEP = 0.05  # in powers of ten: 120 key presses end to end, fine eno
 DESCENT_MAX_STEPS = 200
 
 
-class DescentExplorer:
+class DescentExplorer(_LiveWidget):
     """A learning-rate slider (log scale) that redraws the whole path of N descent steps on the cost
     surface, with the loss curve and the regime named where it shows.
 
@@ -1137,15 +1133,9 @@ class DescentExplorer:
             return
         self._summary_when_closed = self.summary()
         self.closed = True
-        seen = set()
-        if self.widget is not None:
-            _close_widget_tree(self.widget, seen)
-        for widget in [*self.controls.values(), *self.readouts.values(), self.message, self.canvas]:
-            _close_widget_tree(widget, seen)
-        self.view.figure.clear()
-        self.views, self.figures, self.canvases, self.controls, self.readouts = {}, {}, {}, {}, {}
-        self.widget = self.canvas = self.view = None
-        _LIVE.discard(self)
+        self._free(*self.readouts.values(), self.message)
+        self.readouts = {}
+        self.canvas = self.view = None
 
     def _layout(self):
         def row(name):
@@ -1174,21 +1164,11 @@ class DescentExplorer:
         return (f"Descent explorer over ({names}) from ({start}), lr = {self._lr:.3g}, {self._steps} steps\n"
                 f"  E {fmt(self.path.costs[0], 4)} -> {self.path.costs[-1]:.3g}; {self.regime.text}")
 
-    def __repr__(self):
-        return self.summary()
-
     def to_png(self):
         if self.closed:
             raise ValueError("self: this explorer is closed; make a new one")
         return compose_png([self.view])
 
-    def _repr_mimebundle_(self, **kwargs):
-        if self.closed:
-            return {"text/plain": self.summary()}
-        bundle = self.widget._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = self.summary()
-        bundle["image/png"] = base64.b64encode(self.to_png()).decode("ascii")
-        return bundle
 
 
 # ---------------------------------------------------------------------------
@@ -1243,7 +1223,7 @@ def walk_refusal(layer_sizes):
     return f"the lessons' diagram of a {name} network would be unreadable: {problem}{suggestion}"
 
 
-class Playground:
+class Playground(_LiveWidget):
     """A training playground: pick a data set and a network, press play, watch the decision boundary,
     each neuron and the loss curves change; pause and open one example's step, number by number.
 
@@ -2168,17 +2148,7 @@ class Playground:
         self.pause()
         self._close_walk()
         self.closed = True
-        seen = set()
-        if self.widget is not None:
-            _close_widget_tree(self.widget, seen)
-        for widget in [*self.controls.values(), self.message, self.walk_slot, *self.canvases.values()]:
-            _close_widget_tree(widget, seen)
-        for figure in self.figures.values():
-            figure.clear()
-        self.views, self.figures, self.canvases, self.controls = {}, {}, {}, {}
-        self.widget = None
-        self._frames = None
-        _LIVE.discard(self)
+        self._free(self.message, self.walk_slot)
 
     def _layout(self):
         c = self.controls
@@ -2242,9 +2212,6 @@ class Playground:
             lines.append(f"  picked training example #{self.picked}")
         return "\n".join(lines)
 
-    def __repr__(self):
-        return self.summary()
-
     def to_png(self):
         """The data view and the panel in view, side by side, as one PNG (bytes); the walk below them when
         one is shown."""
@@ -2255,10 +2222,3 @@ class Playground:
             return compose_png([[self.views["data"], panel], [self.walk.views["network"], self.walk.views["slice"]]])
         return compose_png([self.views["data"], panel])
 
-    def _repr_mimebundle_(self, **kwargs):
-        if self.closed:
-            return {"text/plain": self.summary()}
-        bundle = self.widget._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = self.summary()
-        bundle["image/png"] = base64.b64encode(self.to_png()).decode("ascii")
-        return bundle
