@@ -136,14 +136,18 @@ def neuron_names(layer_sizes):
     return inputs, tuple(neurons)
 
 
-def _num(value):
-    """4 significant digits, a real minus sign, inf written out, never −0."""
+def fmt_significant(value, digits=4):
+    """A number to ``digits`` significant digits, as the walk writes its products (a real minus sign,
+    inf and NaN written out, never −0); the step-through's drawing writes them the same way."""
     value = float(value)
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return "inf" if value > 0 else MINUS + "inf"
-    return f"{value + 0.0:.4g}".replace("-", MINUS)
+    return f"{value + 0.0:.{digits}g}".replace("-", MINUS)
+
+
+_num = fmt_significant
 
 
 def _term(value):

@@ -258,6 +258,24 @@ RULES = (
 )
 
 
+def leaves_frame(values, limits):
+    """Where a path first leaves the rectangle ``limits`` = ((u0, u1), (v0, v1)): (the index of its first
+    point outside, the point where the segment into it crosses the frame), or None if it stays inside."""
+    (u0, u1), (v0, v1) = limits
+    u, v = values[:, 0], values[:, 1]
+    inside = (u >= u0) & (u <= u1) & (v >= v0) & (v <= v1)
+    if inside.all():
+        return None
+    j = int(np.argmin(inside))
+    (a, b), (c, d) = values[j - 1], values[j]
+    t = 1.0  # the smallest fraction of the segment at which it meets an edge
+    for start, change, edges in ((a, c - a, (u0, u1)), (b, d - b, (v0, v1))):
+        for edge in edges:
+            if change and 0 <= (edge - start) / change <= t:
+                t = (edge - start) / change
+    return j, (a + t * (c - a), b + t * (d - b))
+
+
 def _first(condition, default):
     hits = np.flatnonzero(condition)
     return int(hits[0]) if hits.size else default

@@ -24,6 +24,8 @@ from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import ScaledTranslation
 
 from . import style as _style
+from .backward_walk import fmt_significant
+from .descent import leaves_frame
 from .live.figure import GlyphText, LiveFigure, SurfaceImage, compose_png  # noqa: F401 (compose_png re-exported)
 from .network import cost_surface
 from .state import State, compute_state  # noqa: F401 (re-exported: the views read a State)
@@ -860,20 +862,12 @@ class DescentView(LiveFigure):
         self.headline.set_text(headline)
         line = self._text_size("Ag", s.title_size, "bold")[1] * 1.2 / self.figure.get_size_inches()[1]
         self.detail.set_position((0.012, 0.975 - line * (headline.count("\n") + 1) - 0.01))
-        (u0, u1), (v0, v1) = self.limits
-        inside = (u >= u0) & (u <= u1) & (v >= v0) & (v <= v1)
-        leaves = "" if inside.all() else f"; leaves the map at step {int(np.argmin(inside))}"
-        if inside.all():
+        exit_point = leaves_frame(path.values, self.limits)
+        leaves = "" if exit_point is None else f"; leaves the map at step {exit_point[0]}"
+        if exit_point is None:
             self.leave_marker.set_data([], [])
         else:  # where the segment into the first point outside crosses the frame
-            j = int(np.argmin(inside))
-            (a, b), (c, d) = path.values[j - 1], path.values[j]
-            t = 1.0
-            for start, change, edges in ((a, c - a, (u0, u1)), (b, d - b, (v0, v1))):
-                for edge in edges:
-                    if change and 0 <= (edge - start) / change <= t:
-                        t = (edge - start) / change
-            self.leave_marker.set_data([a + t * (c - a)], [b + t * (d - b)])
+            self.leave_marker.set_data([exit_point[1][0]], [exit_point[1][1]])
         end = ", ".join(fmt(value, 2) if abs(value) < 1e4 else f"{value:.2e}".replace("-", MINUS)
                         for value in path.values[-1])
         self.detail.set_text(self._wrapped(
@@ -882,7 +876,7 @@ class DescentView(LiveFigure):
             f"ends at ({end}){leaves}" + ("; the next step overflowed" if path.stopped_because else ""),
             s.font_size, width))
         parts = ["\u25cb start", "\u25a0 end", "white: the path, a dot per step", "orange ring: where the regime shows"]
-        if not inside.all():
+        if exit_point is not None:
             parts.append("\u2716 leaves the map")
         if below.any() or above.any():
             parts.append("\u25bc\u25b2 E off the log axis" + (" (E = 0 too)" if (path.costs <= 0).any() else ""))
@@ -904,15 +898,6 @@ class DescentView(LiveFigure):
 HIGHLIGHT = _style.OKABE_ITO["yellow"]
 
 
-def fmt_significant(value, digits=4):
-    """A number to ``digits`` significant digits, as the backward walk writes its products
-    (a real minus sign, inf and NaN written out, never −0)."""
-    value = float(value)
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "inf" if value > 0 else MINUS + "inf"
-    return f"{value + 0.0:.{digits}g}".replace("-", MINUS)
 
 
 def walk_caption(step):

@@ -20,6 +20,7 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from . import style as _style
+from .descent import leaves_frame
 from .network import sigmoid, softplus
 
 __all__ = [
@@ -448,17 +449,11 @@ def regime_grid_figure(cases, columns=3):
             (u0, u1), (v0, v1) = (grid_u[0], grid_u[-1]), (grid_v[0], grid_v[-1])
             ax.set_xlim(u0, u1)
             ax.set_ylim(v0, v1)
-            inside = (u >= u0) & (u <= u1) & (v >= v0) & (v <= v1)
             extent = max(np.ptp(u) / (u1 - u0), np.ptp(v) / (v1 - v0))
-            if not inside.all():  # where the path crosses the frame, and where it ends up
-                j = int(np.argmin(inside))
-                (a, b), (c, d) = path.values[j - 1], path.values[j]
-                t = 1.0
-                for start, change, edges in ((a, c - a, (u0, u1)), (b, d - b, (v0, v1))):
-                    for edge in edges:
-                        if change and 0 <= (edge - start) / change <= t:
-                            t = (edge - start) / change
-                cross = (a + t * (c - a), b + t * (d - b))
+            exit_point = leaves_frame(path.values, ((u0, u1), (v0, v1)))
+            if exit_point is not None:  # where the path crosses the frame, and where it ends up
+                j, cross = exit_point
+                inside = (u >= u0) & (u <= u1) & (v >= v0) & (v <= v1)
                 ax.plot(*cross, "X", color=_style.OKABE_ITO["orange"], markeredgecolor="black", markersize=11,
                         clip_on=False, zorder=5)
                 end = ", ".join(f"{value:.2g}" for value in path.values[-1])

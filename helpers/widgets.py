@@ -25,6 +25,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from . import style as _style
+from .backward_walk import fmt_significant
 from .draw import VIEW_KINDS, NetworkView, StepsView, SurfaceView, fmt
 from .live.canvas import FastCanvas, FrameLedger, attach_canvas, encode_png  # noqa: F401 (re-exported)
 from .live.figure import compose_png
@@ -833,7 +834,6 @@ class BackwardStepThrough(_LiveWidget):
             self._holding = holding
 
     def _step_html(self, index):
-        from .draw import fmt_significant
 
         step = self.walk[index]
         escape = html.escape
@@ -889,7 +889,7 @@ class BackwardStepThrough(_LiveWidget):
         """A plain-text account of the step shown (deterministic: no ids, no addresses)."""
         if self.closed:
             return self._summary_when_closed.replace("Backward step-through", "Closed backward step-through", 1)
-        from .draw import fmt_significant, walk_caption
+        from .draw import walk_caption
 
         sizes = "-".join(map(str, self.state.net.layer_sizes))
         step = self.current

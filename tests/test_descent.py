@@ -445,3 +445,14 @@ def test_regime_grid_zooms_on_short_paths_and_marks_where_a_path_leaves():
     first_out = int(np.argmax((np.abs(u) > 4) | (np.abs(v) > 4)))
     assert first_out > 0 and any(f"leaves the map at step {first_out}\n" in t.get_text() for t in diverging.texts)
     assert not [child for child in diverging.get_children() if type(child).__name__ == "Axes"]
+
+
+def test_leaves_frame_finds_the_first_point_outside_and_where_the_segment_crosses():
+    from helpers.descent import leaves_frame
+
+    values = np.array([[0.0, 0.0], [0.5, 0.5], [2.0, 0.5], [5.0, 5.0]])
+    j, (u, v) = leaves_frame(values, ((-1.0, 1.0), (-1.0, 1.0)))
+    assert j == 2 and (u, v) == (1.0, 0.5)  # the segment (0.5, 0.5) -> (2, 0.5) meets u = 1
+    assert leaves_frame(values[:2], ((-1.0, 1.0), (-1.0, 1.0))) is None
+    j, (u, v) = leaves_frame(np.array([[0.0, 0.0], [-3.0, -1.5]]), ((-1.0, 1.0), (-1.0, 1.0)))
+    assert j == 1 and np.allclose((u, v), (-1.0, -0.5))  # the nearer edge (u = -1) comes first
