@@ -380,9 +380,7 @@ class TrainingView(LiveFigure):
     def build(self, layer_sizes, activations):
         """Lay the figure out for a network of these sizes (clears what was there). Returns "full"."""
         fig = self.figure
-        fig.clear()
-        self._animated, self._layer = [], []
-        self._background = self._layer_background = None
+        self.clear()
         s = self.style
         self.layer_sizes = tuple(layer_sizes)
         self.activations = tuple(activations)
@@ -579,9 +577,7 @@ class StepView(LiveFigure):
 
     def build(self, layer_sizes, activations):
         fig = self.figure
-        fig.clear()
-        self._animated, self._layer = [], []
-        self._background = self._layer_background = None
+        self.clear()
         s = self.style
         self.layer_sizes = tuple(layer_sizes)
         self.activations = tuple(activations)

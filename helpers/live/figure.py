@@ -270,6 +270,13 @@ class LiveFigure:
         self._layer.append(artist)
         return artist
 
+    def clear(self):
+        """Empty the figure and forget its layers, to lay it out anew (the next render is a full draw)."""
+        self.figure.clear()
+        self._animated, self._layer = [], []
+        self._background = self._layer_background = None
+        self._layer_dirty = True
+
     def _on_draw(self, event):
         # After a full draw: keep the static picture, then paint the animated artists on it.
         if event.canvas.is_saving():  # savefig draws animated artists itself
