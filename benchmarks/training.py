@@ -38,7 +38,6 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,6 +52,8 @@ import numpy as np  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "browser"))
+
+from browser_latency import helpers_commit  # noqa: E402 (the same commit stamp as the other benchmarks)
 
 from helpers import training  # noqa: E402
 
@@ -516,16 +517,6 @@ def in_the_browser(seconds: float) -> dict:
         "chromium": chromium_version,
         "leftover_processes": len(left),
     }
-
-
-def helpers_commit() -> str:
-    """The commit the measured helpers come from, "+dirty" when helpers/ has uncommitted changes."""
-
-    def git(*args):
-        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    return commit + ("+dirty" if git("status", "--porcelain", "--", "helpers") else "")
 
 
 def main():
