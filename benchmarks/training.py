@@ -151,7 +151,8 @@ PLAYGROUND_SETTINGS = dict(data="spiral", n_points=300, hidden_layers=2, units=8
 
 
 def connect_like_a_browser(playground):
-    """Tell each canvas what a browser tells it when the widget appears; count the frames handed to its comm."""
+    """Tell each canvas what a browser tells it when the widget appears; count the frames handed to its comm
+    (and keep the frame tokens, which ``answer_frame_requests`` answers as the browser would)."""
     sent = {kind: {"frames": 0, "bytes": 0} for kind in playground.canvases}
     for kind, canvas in playground.canvases.items():
         def send(content, buffers=None, kind=kind):
@@ -160,17 +161,17 @@ def connect_like_a_browser(playground):
                 sent[kind]["bytes"] += sum(len(b) for b in buffers)
 
         canvas.send = send  # the comm of a live kernel would forward these to the browser
-        canvas._handle_message(canvas, {"type": "initialized"}, [])
-        canvas._handle_message(canvas, {"type": "refresh"}, [])
+        canvas._on_message(canvas, {"type": "hello", "ratio": 1}, [])
         answer_frame_requests(playground)
     return sent
 
 
-def answer_frame_requests(playground):
-    """The browser's side of the frame protocol: it answers the "draw" event that follows a burst of frames."""
-    ledger = playground._frames
-    if ledger is not None and ledger.token is not None:
-        ledger.token[1].handle_draw({"type": "draw"})
+def answer_frame_requests(playground, number=None):
+    """The browser's side of the frame protocol: it answers a token once the frames before it are painted
+    (here: every token sent so far, or those up to ``number``)."""
+    tokens = playground._frames
+    if tokens is not None:
+        tokens.answer(tokens.count if number is None else number)
 
 
 async def _play_headless(playground, seconds, answer_delay):
@@ -180,16 +181,18 @@ async def _play_headless(playground, seconds, answer_delay):
 
     playground.play()
     end = time.perf_counter() + seconds
-    seen = None
+    sent_at = {}  # token number -> when the simulated browser saw it
     while time.perf_counter() < end:
         await asyncio.sleep(0.001)
-        token = playground._frames.token
-        if token is None:
-            continue
-        if token is not seen:
-            seen, since = token, time.perf_counter()
-        if time.perf_counter() - since >= answer_delay:
-            answer_frame_requests(playground)
+        tokens = playground._frames
+        now = time.perf_counter()
+        for number in range(tokens.answered + 1, tokens.count + 1):
+            sent_at.setdefault(number, now)
+        due = [number for number, seen in sent_at.items() if now - seen >= answer_delay]
+        if due:
+            answer_frame_requests(playground, max(due))
+            for number in due:
+                del sent_at[number]
     stats = dict(playground.play_stats)
     playground.pause()
     return stats

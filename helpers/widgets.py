@@ -27,6 +27,7 @@ import numpy as np
 from . import style as _style
 from .backward_walk import fmt_significant
 from .draw import VIEW_KINDS, NetworkView, StepsView, SurfaceView, fmt
+from .live.bitmap import BitmapCanvas, FrameTokens
 from .live.canvas import FastCanvas, FrameLedger, attach_canvas, encode_png  # noqa: F401 (re-exported)
 from .live.figure import compose_png
 from .network import Network, _check_learning_rate, parameter_names, set_parameter
@@ -1255,7 +1256,12 @@ class Playground(_LiveWidget):
     inputs (so two hidden layers of at most 2 units, and with 3 classes at most 2 units in the last hidden layer).
     """
 
-    canvas_class = FastCanvas
+    # Its own canvas, not ipympl's: while playing, frames are painted in order, decoded off the page's main
+    # thread, and answered once painted, so one can be in flight while the kernel renders the next
+    canvas_class = BitmapCanvas
+    FRAMES_AHEAD = 2  # while playing, a new frame goes when fewer than this many tokens are unanswered
+    TOKEN_EVERY = 2  # while playing, a token (and its answer) for every second change: each message from the
+    # page makes the kernel say busy and idle, and JupyterLab redraws its status (and favicon) for each
     FRAME_INTERVAL = 1 / 30  # at most 30 frames per second while playing
     BURST_SECONDS = 0.02  # training between two looks at the event loop, at most
     CLICK_RADIUS = 0.07  # a click this close (data units) to a point is a click on it
@@ -1337,11 +1343,11 @@ class Playground(_LiveWidget):
                       "training": TrainingView(self.net.layer_sizes, self.net.activations, style=view_style),
                       "step": StepView(self.net.layer_sizes, self.net.activations, style=view_style)}
         self.figures = {kind: view.figure for kind, view in self.views.items()}
-        self.canvases = {kind: attach_canvas(figure, self.canvas_class) for kind, figure in self.figures.items()}
-        self._frames = FrameLedger()
+        self.canvases = {kind: self.canvas_class(figure) for kind, figure in self.figures.items()}
+        self._frames = FrameTokens()  # one token per change for all views
+        self._untokened = 0  # changes sent since the last token
         for canvas in self.canvases.values():
-            canvas.ledger = self._frames
-        self._frames.lead = None  # while playing, both visible views go out at once: one round trip per frame
+            canvas.tokens = self._frames
         self.canvases["data"].mpl_connect("button_press_event", self._on_click)
         self.canvases["step"].mpl_connect("button_press_event", self._on_step_click)
         self.walk_slot = widgets.Box(layout=widgets.Layout(margin="6px 0 0 0"))  # its one child is replaced
@@ -1946,17 +1952,14 @@ class Playground(_LiveWidget):
             self._refresh()
 
     def _browser_ready(self):
-        """True when a new frame may go: the browser has answered for every frame sent (or none answers).
+        """True when a new frame may go: fewer than ``FRAMES_AHEAD`` changes are unpainted (a change
+        unanswered for a second counts as lost: a page reloaded or closed).
 
-        One frame at a time, never one in flight ahead: ipympl's browser side loads each frame into one
-        image per canvas, and a frame arriving while the last one still loads (measured here ~35 ms after
-        it is handled, on a busy 2-core machine) cancels that load. Frames sent ahead of the answer were
-        cancelled that way a third of the time (11-16 a second), so fewer were painted (7-10 a second on
-        the slower canvas against 11-14 without) and a chain of cancelled diffs could leave stale pixels."""
-        import time
-
-        token = self._frames.token
-        return token is None or time.monotonic() - token[2] > 1.0
+        With one frame at a time, the kernel rendered and the page painted in turn (~90 ms a frame here);
+        with one more in flight the kernel renders the next frame while the page decodes and paints this
+        one. The canvas' browser side paints frames in the order sent and never drops one, so a frame
+        sent early is never lost or half shown."""
+        return self._frames.in_flight() < self.FRAMES_AHEAD
 
     async def _play_loop(self):
         """Training steps at the chosen speed; a frame whenever the browser has shown the last one (at
@@ -2039,7 +2042,9 @@ class Playground(_LiveWidget):
         self._last_trace = trace
         probabilities = class_probabilities(trace.output)
         data_view, training_view = self.views["data"], self.views["training"]
-        with self._frames.batch():
+        token = not self.playing or self._untokened + 1 >= self.TOKEN_EVERY
+        self._untokened = 0 if token else self._untokened + 1
+        with self._frames.batch(token=token):  # at most one token after both views' frames
             data_view.update(probabilities)
             data_view.set_pick(None if self.picked is None else self.data.x_train[self.picked])
             data_view.render("full" if full else "blit")

@@ -19,8 +19,9 @@ CODE_PROMPT = ".jp-CodeCell .jp-InputArea-prompt"
 # Lab renders both error outputs and stderr streams with this mime type.
 STDERR_OUTPUT = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 # The picture of an ipympl figure: the lower of its two canvases (the upper one only draws rubber bands).
-FIGURE = ".jupyter-matplotlib-figure"
-FIGURE_CANVAS = ".jupyter-matplotlib-canvas-div canvas >> nth=0"
+# a figure: ipympl's, or a live canvas of helpers.live.bitmap (the playground's views)
+FIGURE = ".jupyter-matplotlib-figure, .live-canvas"
+FIGURE_CANVAS = ":is(.jupyter-matplotlib-canvas-div, .live-canvas-div) canvas >> nth=0"
 SLIDER = ".widget-slider"
 SLIDER_HANDLE = ".noUi-handle[role=slider]"
 # ipywidgets writes this instead of a view when it cannot build one (e.g. its model is gone).

@@ -43,7 +43,7 @@ PAINT_COUNTER = """
     const result = nativeDrawImage.apply(this, args);
     const box = document.querySelector('.backprop-playground');
     if (box) {
-      const figures = [...box.querySelectorAll('.jupyter-matplotlib-canvas-div')];
+      const figures = [...box.querySelectorAll('.jupyter-matplotlib-canvas-div, .live-canvas-div')];
       const index = figures.findIndex(div => div.querySelector('canvas') === this.canvas);
       if (index >= 0) {
         counter.draws[index] = (counter.draws[index] || 0) + 1;
