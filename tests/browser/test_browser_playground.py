@@ -11,6 +11,7 @@ benchmarks/training.py, which measures the same thing for longer.
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import jupyter_driver
@@ -267,3 +268,50 @@ def test_play_paints_frames_and_the_loss_falls(playground_page, lab_server, scre
     logged = lab_page.log_console_errors(page)
     assert not logged, "the log console shows errors:\n" + "\n---\n".join(map(lab_page.last_line, logged))
     assert not page.browser_log.errors(), "browser console errors:\n" + "\n".join(page.browser_log.errors())
+
+
+# Voila's page template links Font Awesome on a CDN (unreachable here); voila.js bundles the same icons.
+VOILA_ALLOWED = [
+    (re.compile(r"^https://cdn\.jsdelivr\.net/npm/@fortawesome/fontawesome-free@[^/]+/css/(all|v4-shims)\.min\.css "),
+     "Voila's template links Font Awesome on a CDN; voila.js bundles it too"),
+]  # fmt: skip
+
+
+def test_playground_plays_in_voila(browser, tmp_path_factory, screenshot_dir):
+    """As an app (`make present`): the playground's own canvases load in Voila, show pictures, and Play paints."""
+    course = jupyter_driver.course_root()
+    if not (course / NOTEBOOK).exists():
+        pytest.skip(f"{NOTEBOOK} is not in the course yet")
+    root = jupyter_driver.copy_course(tmp_path_factory.mktemp("course"), course)
+    home = jupyter_driver.make_home("browser-tests-voila-playground-")
+    with jupyter_driver.serving(jupyter_driver.start_voila(root / NOTEBOOK, home)) as server:
+        context = browser.new_context(viewport={"width": 1366, "height": 900}, device_scale_factor=1)
+        page = context.new_page()
+        page.set_default_timeout(90_000)
+        page.add_init_script(PAINT_COUNTER)
+        log = lab_page.BrowserLog(allowed=VOILA_ALLOWED).attach(page)
+        try:
+            page.goto(server.url(""))
+            box = page.locator(PLAYGROUND).first
+            box.wait_for(timeout=180_000)  # Voila shows the widgets once every cell has run
+            box.scroll_into_view_if_needed()
+            wait_until_painted(page)
+            figures = box.locator(lab_page.FIGURE)
+            for i, kind in enumerate(("data", "training")):
+                pixels = lab_page.canvas_bitmap(figures.nth(i).locator(lab_page.FIGURE_CANVAS))
+                assert pixels.shape[0] > 300 and pixels.shape[1] > 300, f"the {kind} view is {pixels.shape}"
+                assert not jupyter_driver.looks_blank(pixels), f"the {kind} view is blank in Voila"
+            before = lab_page.canvas_bitmap(figures.nth(0).locator(lab_page.FIGURE_CANVAS))
+            counts = press_play_for(page, 2.0)
+            wait_until_painted(page)
+            page.screenshot(path=str(screenshot_dir / "playground-voila.png"))
+            after = lab_page.canvas_bitmap(figures.nth(0).locator(lab_page.FIGURE_CANVAS))
+            assert counts["painted"] >= 4, f"too few frames painted in Voila: {counts}"
+            assert jupyter_driver.changed_fraction(before, after) > 0.01, "the decision boundary did not change"
+            assert page.locator(".jp-InputArea-editor, .cm-editor, .CodeMirror").count() == 0, "Voila shows code"
+            assert not log.errors(), "\n".join(log.errors())
+        except Exception:
+            page.screenshot(path=str(screenshot_dir / "FAILED-playground-voila.png"), full_page=True)
+            raise
+        finally:
+            context.close()
