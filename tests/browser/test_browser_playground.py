@@ -88,6 +88,7 @@ print("PLAYGROUND_REPORT", _json.dumps([{
     "train_accuracy": [float(v) for v in p.history.train_accuracy],
     "stopped_because": p.stopped_because,
     "layer_sizes": list(p.net.layer_sizes), "data": p.data.name, "speed": p.controls["speed"].value,
+    "n_train": int(p.data.n_train), "message": p.message.value,
 } for p in _found]))
 del _found
 """
@@ -268,6 +269,37 @@ def test_play_paints_frames_and_the_loss_falls(playground_page, lab_server, scre
     logged = lab_page.log_console_errors(page)
     assert not logged, "the log console shows errors:\n" + "\n---\n".join(map(lab_page.last_line, logged))
     assert not page.browser_log.errors(), "browser console errors:\n" + "\n".join(page.browser_log.errors())
+
+
+
+def test_a_click_on_the_data_adds_and_removes_a_point(playground_page, lab_server, screenshot_dir):
+    """The live canvas sends a click back to the kernel, where it lands at the right place of the data plane: a
+    click on an empty corner adds a training point, a second click on the same spot removes it."""
+    page = playground_page
+    try:
+        open_playground(page, lab_server, NOTEBOOK, workspace="playground-click")
+        n_train = kernel_report(lab_server, NOTEBOOK)[0]["n_train"]
+        data_canvas = page.locator(PLAYGROUND).first.locator(lab_page.FIGURE).first.locator(lab_page.FIGURE_CANVAS)
+        data_canvas.scroll_into_view_if_needed()
+        box = data_canvas.bounding_box()
+        # the lower left of the plot (about x1 = -1.1, x2 = -1.1): no moons point there
+        spot = {"x": box["width"] * 0.2, "y": box["height"] * 0.9}
+        counts = []
+        for _ in range(2):
+            data_canvas.click(position=spot)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                report = kernel_report(lab_server, NOTEBOOK)[0]
+                if report["n_train"] != (counts[-1] if counts else n_train):
+                    break
+                time.sleep(0.3)
+            counts.append(report["n_train"])
+        page.screenshot(path=str(screenshot_dir / "playground-click.png"))
+    except BaseException:
+        page.screenshot(path=str(screenshot_dir / "FAILED-playground-click.png"))
+        raise
+    assert counts == [n_train + 1, n_train], f"training points {n_train} -> {counts}; message {report['message']!r}"
+    assert "removed train point" in report["message"], report["message"]
 
 
 # Voila's page template links Font Awesome on a CDN (unreachable here); voila.js bundles the same icons.
