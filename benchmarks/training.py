@@ -19,9 +19,9 @@ Prints one JSON object (it reports, it never fails; ``targets`` and ``met`` say 
 3. ``browser``: JupyterLab + headless Chromium: a copy of notebooks/playground.ipynb is run, Play is pressed,
    and for a few seconds the page counts frames painted on the playground's canvases (every ``drawImage`` of
    a received frame onto a figure's visible canvas, and the animation frames that show them); then Pause,
-   and the kernel says how many training steps were taken meanwhile. ``ipympl_frame_handling`` says what the
-   page did with the frames: how many were cancelled by the next one before their image loaded (never
-   painted), how long an image took to load, and what ipympl's PNG encode of the whole canvas per frame cost.
+   and the kernel says how many training steps were taken meanwhile. ``frame_decoding`` says how many frames
+   the page decoded and how long a decode took. (Before the playground had its own canvas, on ipympl's, this
+   machine painted 9-12 frames a second: see the notes of issue 11.)
 
     .venv/bin/python benchmarks/training.py [--no-browser] [--seconds 6]
 
@@ -404,48 +404,31 @@ def browser_notebook(root: Path) -> tuple[str, str]:
     return "notebooks/playground.ipynb", "a scratch notebook (notebooks/playground.ipynb is missing): " + SCRATCH_SOURCE
 
 
-# What ipympl's browser side does with each frame, counted alongside the paints: it loads the frame into one
-# image per canvas (a frame that arrives while the last one still loads cancels that load: the frame is never
-# painted), and encodes the whole canvas as a PNG data URL (toDataURL) for every frame it receives.
+# What the playground's canvases (helpers.live.bitmap) do with each frame, counted alongside the paints: each
+# frame's PNG is decoded off the page's main thread (WebCodecs' ImageDecoder, or createImageBitmap where
+# there is none); the time from the start of a decode to its picture is its latency, not main-thread work.
 FRAME_PROBE = """
 (() => {
-  const probe = {loads: 0, load_ms: 0, cancelled: 0, frames: 0, to_data_url: 0, to_data_url_ms: 0};
+  const probe = {decodes: 0, decode_ms: 0, failed: 0};
   window.__frameProbe = probe;
   window.__resetFrameProbe = () => {
     for (const key of Object.keys(probe)) probe[key] = 0;
     probe.start = performance.now();
   };
-  const nativeToDataURL = HTMLCanvasElement.prototype.toDataURL;
-  HTMLCanvasElement.prototype.toDataURL = function (...args) {
+  const timed = (promise) => {
     const start = performance.now();
-    const result = nativeToDataURL.apply(this, args);
-    probe.to_data_url += 1;
-    probe.to_data_url_ms += performance.now() - start;
-    return result;
+    return promise.then((result) => {
+      probe.decodes += 1;
+      probe.decode_ms += performance.now() - start;
+      return result;
+    }, (error) => { probe.failed += 1; throw error; });
   };
-  const src = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, 'src');
-  Object.defineProperty(HTMLImageElement.prototype, 'src', {
-    configurable: true,
-    get() { return src.get.call(this); },
-    set(value) {
-      if (typeof value === 'string' && value.startsWith('blob:')) {
-        probe.frames += 1;
-        if (this.__loadingSince) probe.cancelled += 1;
-        this.__loadingSince = performance.now();
-        if (!this.__probed) {
-          this.__probed = true;
-          this.addEventListener('load', () => {
-            if (this.__loadingSince) {
-              probe.loads += 1;
-              probe.load_ms += performance.now() - this.__loadingSince;
-              this.__loadingSince = 0;
-            }
-          });
-        }
-      }
-      src.set.call(this, value);
-    },
-  });
+  if (window.ImageDecoder) {
+    const nativeDecode = ImageDecoder.prototype.decode;
+    ImageDecoder.prototype.decode = function (...args) { return timed(nativeDecode.apply(this, args)); };
+  }
+  const nativeCreateImageBitmap = window.createImageBitmap;
+  window.createImageBitmap = (...args) => timed(nativeCreateImageBitmap(...args));
 })();
 """
 
@@ -499,16 +482,12 @@ def in_the_browser(seconds: float) -> dict:
         # animation frames in which any canvas got a new picture (views painted in different frames count twice)
         "screen_updates_per_second": round(counts["painted"] / elapsed, 1),
         "frames_received_per_second": round(counts["framesReceived"] / elapsed, 1),
-        "ipympl_frame_handling": {
-            "what": "all playground canvases together, from Play to Pause: frames given to ipympl's image, "
-                    "frames cancelled by the next one before they loaded (never painted), the time from a "
-                    "frame's arrival to its image's load, and the PNG encode of the whole canvas ipympl does "
-                    "for every frame (toDataURL)",
-            "frames_per_second": round(probe["frames"] / probe["seconds"], 1),
-            "cancelled_before_load_per_second": round(probe["cancelled"] / probe["seconds"], 1),
-            "load_ms_mean": round(probe["load_ms"] / max(probe["loads"], 1), 1),
-            "to_data_url_ms_mean": round(probe["to_data_url_ms"] / max(probe["to_data_url"], 1), 2),
-            "to_data_url_ms_per_second": round(probe["to_data_url_ms"] / probe["seconds"], 1),
+        "frame_decoding": {
+            "what": "all playground canvases together, from Play to Pause: frames decoded (off the main thread), "
+                    "decodes that failed, and the mean time from a decode's start to its picture",
+            "frames_per_second": round(probe["decodes"] / probe["seconds"], 1),
+            "failed": probe["failed"],
+            "decode_ms_mean": round(probe["decode_ms"] / max(probe["decodes"], 1), 1),
         },
         "kernel_play_stats": {
             "seconds": round(stats["seconds"], 2),

@@ -1,5 +1,5 @@
 """The live explorer: sliders for every weight, input, target and the learning rate, wired to the
-views of draw.py on ipympl canvases.
+views of draw.py on ipympl canvases (the playground: on helpers.live.bitmap's canvases).
 
     from helpers.widgets import Explorer
     explorer = Explorer(net, x, y, lr)            # last line of a cell: shows it

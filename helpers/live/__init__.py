@@ -1,8 +1,10 @@
 """The live-figure layer: what makes a matplotlib figure redraw fast enough to feel alive in a browser.
 
 Every live view of the course (the explorer's three views, the backward step-through, the training
-playground) is a ``LiveFigure``; ``attach_canvas`` gives it a ``FastCanvas``, ipympl's widget canvas with
-a faster frame path. What is here knows nothing about networks; ``draw.py`` says what each view means and
+playground) is a ``LiveFigure``. ``attach_canvas`` gives it a ``FastCanvas``, ipympl's widget canvas with
+a faster frame path (a figure that changes on a click or a slider); the training playground, which redraws
+20+ times a second while it plays, gives its views a ``BitmapCanvas`` instead, a canvas with its own small
+browser side (anywidget). What is here knows nothing about networks; ``draw.py`` says what each view means and
 ``widgets.py`` wires controls to views.
 
 - ``LiveFigure``: a figure whose value-dependent artists are *animated*: a full draw paints the static
@@ -13,15 +15,18 @@ a faster frame path. What is here knows nothing about networks; ``draw.py`` says
 - ``SurfaceImage``: values on a grid painted in colour over an axes, cheaper than AxesImage.
 - ``FastCanvas``, ``encode_png``: frames sent at once as diffs that survive skipped frames, encoded
   quickly; a frame ledger shared by the canvases of one widget confirms what the browser has shown.
+- ``BitmapCanvas``, ``FrameTokens``: frames decoded off the page's main thread and painted in order (none
+  dropped), only the changed rectangle sent, and answered once painted, so a frame can be in flight while
+  the kernel renders the next; clicks come back as matplotlib mouse events.
 - ``compose_png``: one static picture of several views, for pages without a kernel.
 
-Two modules: ``figure`` (matplotlib only; what ``draw.py`` builds on) and ``canvas`` (ipympl, so the
-browser side; what ``widgets.py`` attaches). ``draw.py`` therefore never imports ipywidgets.
+Three modules: ``figure`` (matplotlib only; what ``draw.py`` builds on), ``canvas`` (ipympl) and ``bitmap``
+(anywidget), the browser sides that ``widgets.py`` attaches. ``draw.py`` therefore never imports ipywidgets.
 """
 
 from .figure import GlyphText, LiveFigure, SurfaceImage, compose_png
 
-__all__ = ["FastCanvas", "FrameLedger", "GlyphText", "LiveFigure", "SurfaceImage", "attach_canvas", "compose_png",
+__all__ = ["BitmapCanvas", "FastCanvas", "FrameLedger", "FrameTokens", "GlyphText", "LiveFigure", "SurfaceImage", "attach_canvas", "compose_png",
            "encode_png"]
 
 
@@ -31,4 +36,8 @@ def __getattr__(name):
         from . import canvas
 
         return getattr(canvas, name)
+    if name in ("BitmapCanvas", "FrameTokens"):
+        from . import bitmap
+
+        return getattr(bitmap, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
