@@ -1350,6 +1350,8 @@ class Playground(_LiveWidget):
             canvas.tokens = self._frames
         self.canvases["data"].mpl_connect("button_press_event", self._on_click)
         self.canvases["step"].mpl_connect("button_press_event", self._on_step_click)
+        self.canvases["data"].cursor = "crosshair"  # a click adds, removes or picks a point
+        self.canvases["step"].cursor = "pointer"  # a click on a neuron explains it
         self.walk_slot = widgets.Box(layout=widgets.Layout(margin="6px 0 0 0"))  # its one child is replaced
         self.walk_slot.add_class("playground-walk-slot")
         self.panel = PANEL_TRAINING

@@ -26,8 +26,8 @@ Three modules: ``figure`` (matplotlib only; what ``draw.py`` builds on), ``canva
 
 from .figure import GlyphText, LiveFigure, SurfaceImage, compose_png
 
-__all__ = ["BitmapCanvas", "FastCanvas", "FrameLedger", "FrameTokens", "GlyphText", "LiveFigure", "SurfaceImage", "attach_canvas", "compose_png",
-           "encode_png"]
+__all__ = ["BitmapCanvas", "FastCanvas", "FrameLedger", "FrameTokens", "GlyphText", "LiveFigure", "SurfaceImage",
+           "attach_canvas", "compose_png", "encode_png"]
 
 
 def __getattr__(name):

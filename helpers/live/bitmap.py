@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import math
 import sys
 import time
 
@@ -70,25 +71,27 @@ function render({ model, el }) {
   box.appendChild(canvas);
   el.appendChild(box);
   const context = canvas.getContext("2d");
-  let ratio = window.devicePixelRatio || 1;
   let painted = false;  // a frame from the kernel is on the canvas
   let alive = true;
 
-  function size(width, height) {
+  function size(width, height, pixelRatio) {
     if (canvas.width !== width || canvas.height !== height) {
       canvas.width = width;
       canvas.height = height;
     }
-    canvas.style.width = `${width / ratio}px`;
-    canvas.style.height = `${height / ratio}px`;
+    canvas.style.width = `${width / pixelRatio}px`;
+    canvas.style.height = `${height / pixelRatio}px`;
   }
+  const cursor = () => { canvas.style.cursor = model.get("cursor") || "default"; };
+  cursor();
+  model.on("change:cursor", cursor);
 
   const staticPicture = model.get("_static_png");
   if (staticPicture) {  // what the figure showed when the page was saved (no kernel needed)
     const image = new Image();
     image.onload = () => {
       if (painted || !alive) return;
-      size(image.width, image.height);
+      size(image.width, image.height, 1);  // drawn before any browser said its pixel ratio
       context.drawImage(image, 0, 0);
     };
     image.src = staticPicture;
@@ -96,10 +99,7 @@ function render({ model, el }) {
 
   function paint(message, bitmap) {
     if (!alive) { bitmap.close(); return; }
-    if (message.full) {
-      ratio = message.ratio || ratio;
-      size(message.width, message.height);
-    }
+    if (message.full) size(message.width, message.height, message.ratio || 1);
     const width = bitmap.displayWidth || bitmap.width, height = bitmap.displayHeight || bitmap.height;
     if (!message.diff) context.clearRect(message.x, message.y, width, height);
     context.drawImage(bitmap, message.x, message.y);
@@ -139,10 +139,26 @@ function render({ model, el }) {
     });
   }
   canvas.addEventListener("mousedown", onPress);
-  model.send({ type: "hello", ratio });
+
+  // The pixel ratio changes with the browser's zoom or a move to another screen (a projector): say it again,
+  // and the kernel draws the figure at the new density and sends it whole.
+  let media = null;
+  function onRatioChange() {
+    if (!alive) return;
+    model.send({ type: "hello", ratio: window.devicePixelRatio || 1 });
+    watchRatio();
+  }
+  function watchRatio() {
+    media = window.matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+    media.addEventListener("change", onRatioChange, { once: true });
+  }
+  watchRatio();
+  model.send({ type: "hello", ratio: window.devicePixelRatio || 1 });
 
   return () => {
     alive = false;
+    media.removeEventListener("change", onRatioChange);
+    model.off("change:cursor", cursor);
     model.off("msg:custom", onMessage);
     canvas.removeEventListener("mousedown", onPress);
   };
@@ -206,7 +222,9 @@ class FrameTokens:
             yield
         finally:
             self._batching -= 1
-            canvas, self._last_canvas = self._last_canvas, None
+            canvas = self._last_canvas
+            if not self._batching:  # the outer batch ends: its frames (of inner batches too) get the token
+                self._last_canvas = None
             if token and not self._batching and canvas is not None and not canvas.closed:
                 number = self.number()
                 self._pending[number] = time.monotonic()
@@ -221,6 +239,7 @@ class BitmapCanvas(anywidget.AnyWidget, FigureCanvasAgg):
     _esm = _ESM
     _css = _CSS
     _static_png = Unicode("").tag(sync=True)  # a data URL, for pages without a kernel
+    cursor = Unicode("default").tag(sync=True)  # the CSS cursor over the canvas (e.g. "crosshair" where a click acts)
 
     def __init__(self, figure, **kwargs):
         anywidget.AnyWidget.__init__(self, **kwargs)
@@ -323,6 +342,8 @@ class BitmapCanvas(anywidget.AnyWidget, FigureCanvasAgg):
             try:
                 x, y, button = float(content["x"]), float(content["y"]), int(content.get("button", 1))
             except (KeyError, TypeError, ValueError):
+                return
+            if not (math.isfinite(x) and math.isfinite(y)):
                 return
             height = self.figure.bbox.height
             # browser pixels count down from the top, matplotlib's display pixels up from the bottom

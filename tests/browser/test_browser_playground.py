@@ -88,7 +88,7 @@ print("PLAYGROUND_REPORT", _json.dumps([{
     "train_accuracy": [float(v) for v in p.history.train_accuracy],
     "stopped_because": p.stopped_because,
     "layer_sizes": list(p.net.layer_sizes), "data": p.data.name, "speed": p.controls["speed"].value,
-    "n_train": int(p.data.n_train), "message": p.message.value,
+    "n_train": int(p.data.n_train), "message": p.message.value, "picked": p.picked,
 } for p in _found]))
 del _found
 """
@@ -103,6 +103,22 @@ _frames = {k: _p.views[k].rgba() for k in ("data", "training")}
 print("PLAYGROUND_REPORT", _json.dumps({k: [list(v.shape), _b64.b64encode(_zlib.compress(v.tobytes(), 1)).decode()]
                                         for k, v in _frames.items()}))
 del _p, _frames
+"""
+
+# The training example farthest from every other point, and where it is on the data canvas (canvas pixels
+# from the top-left corner), so a click on it picks it and nothing else.
+POINT_CODE = """
+import gc as _gc, json as _json, numpy as _np
+from helpers.widgets import Playground as _Playground
+_p = max((o for o in _gc.get_objects() if isinstance(o, _Playground) and not o.closed), key=lambda o: o.step_count)
+_d = _p.data
+_all = _np.vstack([_d.x_train, _d.x_test])
+_gap = _np.hypot(*(_d.x_train[:, None, :] - _all[None, :, :]).transpose(2, 0, 1))
+_gap[_np.arange(len(_d.x_train)), _np.arange(len(_d.x_train))] = _np.inf
+_i = int(_np.argmax(_gap.min(axis=1)))
+_x, _y = _p.views["data"].axes.transData.transform(_d.x_train[_i])
+print("PLAYGROUND_REPORT", _json.dumps([_i, float(_x), float(_p.figures["data"].bbox.height - _y)]))
+del _p, _d, _all, _gap, _i, _x, _y
 """
 
 
@@ -301,6 +317,21 @@ def test_a_click_on_the_data_adds_and_removes_a_point(playground_page, lab_serve
     assert counts == [n_train + 1, n_train], f"training points {n_train} -> {counts}; message {report['message']!r}"
     assert "removed train point" in report["message"], report["message"]
 
+    # In "pick example" mode a click on a training point shows that example's step beside the data.
+    page.locator(f"{PLAYGROUND} .widget-toggle-buttons button", has_text="pick example").click()
+    index, x, y = kernel_report(lab_server, NOTEBOOK, code=POINT_CODE)
+    css = data_canvas.evaluate("canvas => canvas.width / canvas.getBoundingClientRect().width")
+    data_canvas.click(position={"x": x / css, "y": y / css})
+    step_canvas = page.locator(PLAYGROUND).first.locator(lab_page.FIGURE).nth(2).locator(lab_page.FIGURE_CANVAS)
+    try:
+        step_canvas.wait_for(state="visible", timeout=30_000)
+        wait_until_painted(page)
+    finally:
+        page.screenshot(path=str(screenshot_dir / "playground-pick.png"))
+    report = kernel_report(lab_server, NOTEBOOK)[0]
+    assert report["picked"] == index, f"picked {report['picked']}, not {index}; message {report['message']!r}"
+    assert not jupyter_driver.looks_blank(lab_page.canvas_bitmap(step_canvas)), "the step view is blank"
+
 
 # Voila's page template links Font Awesome on a CDN (unreachable here); voila.js bundles the same icons.
 VOILA_ALLOWED = [
@@ -310,14 +341,16 @@ VOILA_ALLOWED = [
 
 
 def test_playground_plays_in_voila(browser, tmp_path_factory, screenshot_dir):
-    """As an app (`make present`): the playground's own canvases load in Voila, show pictures, and Play paints."""
+    """As an app (`make present`): the playground's own canvases load in Voila, show pictures, and Play paints;
+    on a high-density screen (device pixel ratio 2) the kernel draws them at twice the pixels, shown at the
+    same size."""
     course = jupyter_driver.course_root()
     if not (course / NOTEBOOK).exists():
         pytest.skip(f"{NOTEBOOK} is not in the course yet")
     root = jupyter_driver.copy_course(tmp_path_factory.mktemp("course"), course)
     home = jupyter_driver.make_home("browser-tests-voila-playground-")
     with jupyter_driver.serving(jupyter_driver.start_voila(root / NOTEBOOK, home)) as server:
-        context = browser.new_context(viewport={"width": 1366, "height": 900}, device_scale_factor=1)
+        context = browser.new_context(viewport={"width": 1366, "height": 900}, device_scale_factor=2)
         page = context.new_page()
         page.set_default_timeout(90_000)
         page.add_init_script(PAINT_COUNTER)
@@ -333,6 +366,9 @@ def test_playground_plays_in_voila(browser, tmp_path_factory, screenshot_dir):
                 pixels = lab_page.canvas_bitmap(figures.nth(i).locator(lab_page.FIGURE_CANVAS))
                 assert pixels.shape[0] > 300 and pixels.shape[1] > 300, f"the {kind} view is {pixels.shape}"
                 assert not jupyter_driver.looks_blank(pixels), f"the {kind} view is blank in Voila"
+                density = figures.nth(i).locator(lab_page.FIGURE_CANVAS).evaluate(
+                    "canvas => canvas.width / canvas.getBoundingClientRect().width")
+                assert density == pytest.approx(2, abs=0.01), f"the {kind} view: {density} canvas pixels per CSS pixel"
             before = lab_page.canvas_bitmap(figures.nth(0).locator(lab_page.FIGURE_CANVAS))
             counts = press_play_for(page, 2.0)
             wait_until_painted(page)
