@@ -433,7 +433,7 @@ FRAME_PROBE = """
 """
 
 
-def in_the_browser(seconds: float) -> dict:
+def in_the_browser(seconds: float, device_scale_factor: float = 1) -> dict:
     import jupyter_driver
     from playwright.sync_api import sync_playwright
     from test_browser_playground import kernel_report, open_playground, press_play_for
@@ -449,7 +449,7 @@ def in_the_browser(seconds: float) -> dict:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, headless=True,
                                                  args=jupyter_driver.CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000}, device_scale_factor=1)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, device_scale_factor=device_scale_factor)
             page.set_default_timeout(90_000)
             page.add_init_script(FRAME_PROBE)
             open_playground(page, server, path, workspace="training-bench")
@@ -472,6 +472,7 @@ def in_the_browser(seconds: float) -> dict:
     by_canvas = {f"canvas {k}": round(v / elapsed, 1) for k, v in sorted(counts["paintedByCanvas"].items())}
     return {
         "notebook": notebook,
+        "device_pixel_ratio": device_scale_factor,
         "network": played["layer_sizes"],
         "data": played["data"],
         "speed": played["speed"],
@@ -505,6 +506,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-browser", action="store_true", help="skip the JupyterLab + Chromium part")
     parser.add_argument("--seconds", type=float, default=6.0, help="how long to play in the browser")
+    parser.add_argument("--device-scale-factor", type=float, default=1.0,
+                        help="the browser's device pixel ratio (2: a high-density screen, four times the pixels)")
     args = parser.parse_args()
     load_before = os.getloadavg()
     result = {"training_steps_per_second": training_steps()}
@@ -530,7 +533,7 @@ def main():
         result["browser"] = {"skipped": "--no-browser"}
     else:
         try:
-            result["browser"] = in_the_browser(args.seconds)
+            result["browser"] = in_the_browser(args.seconds, args.device_scale_factor)
         except Exception as error:  # report, never fail
             result["browser"] = {"error": f"{type(error).__name__}: {error}"[:2000]}
     browser = result["browser"]
