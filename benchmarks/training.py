@@ -20,8 +20,9 @@ Prints one JSON object (it reports, it never fails; ``targets`` and ``met`` say 
    and for a few seconds the page counts frames painted on the playground's canvases (every ``drawImage`` of
    a received frame onto a figure's visible canvas, and the animation frames that show them); then Pause,
    and the kernel says how many training steps were taken meanwhile. ``frame_decoding`` says how many frames
-   the page decoded and how long a decode took. (Before the playground had its own canvas, on ipympl's, this
-   machine painted 9-12 frames a second: see the notes of issue 11.)
+   the page decoded and how long a decode took. The baseline, ``browser_baseline_ipympl_canvas``, measured
+   the same way in the same run: the same notebook with the playground on ipympl's canvas (``FastCanvas``),
+   as it was before it had a canvas of its own.
 
     .venv/bin/python benchmarks/training.py [--no-browser] [--seconds 6]
 
@@ -384,24 +385,25 @@ def one_step_redraws(rounds=6, ticks_per_round=10, frames_per_round=2):
 # ---------------------------------------------------------------------------
 
 NOTEBOOK = REPO / "notebooks" / "playground.ipynb"
-SCRATCH_SOURCE = ("%matplotlib widget\nfrom helpers.widgets import Playground\n\n"
-                  f"playground = Playground(**{PLAYGROUND_SETTINGS!r})\nplayground")
 
 
-def browser_notebook(root: Path) -> tuple[str, str]:
-    """notebooks/playground.ipynb copied into root (or, while it does not exist, a one-cell scratch notebook)."""
+# Put first in the notebook's copy for the baseline: the same playground on ipympl's canvas (FastCanvas, the
+# course's faster ipympl frame path), which the playground used before it had a canvas of its own.
+BASELINE_CELL = ("# benchmark baseline: the playground on ipympl's canvas\n"
+                 "from helpers.live.canvas import FastCanvas\nfrom helpers.widgets import Playground\n"
+                 "Playground.canvas_class = FastCanvas")
+
+
+def browser_notebook(root: Path, canvas: str = "live") -> tuple[str, str]:
+    """notebooks/playground.ipynb copied into root; for ``canvas="ipympl"`` with ``BASELINE_CELL`` first."""
     import nbformat
 
     (root / "notebooks").mkdir()
-    if NOTEBOOK.exists():
-        shutil.copy(NOTEBOOK, root / "notebooks" / NOTEBOOK.name)
-        return "notebooks/playground.ipynb", "notebooks/playground.ipynb (a copy)"
-    notebook = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_code_cell(SCRATCH_SOURCE)],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}},
-    )
-    nbformat.write(notebook, root / "notebooks" / "playground.ipynb")
-    return "notebooks/playground.ipynb", "a scratch notebook (notebooks/playground.ipynb is missing): " + SCRATCH_SOURCE
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    if canvas == "ipympl":
+        notebook.cells.insert(0, nbformat.v4.new_code_cell(BASELINE_CELL))
+    nbformat.write(notebook, root / "notebooks" / NOTEBOOK.name)
+    return "notebooks/playground.ipynb", f"notebooks/playground.ipynb (a copy; canvas: {canvas})"
 
 
 # What the playground's canvases (helpers.live.bitmap) do with each frame, counted alongside the paints: each
@@ -433,7 +435,7 @@ FRAME_PROBE = """
 """
 
 
-def in_the_browser(seconds: float, device_scale_factor: float = 1) -> dict:
+def in_the_browser(seconds: float, device_scale_factor: float = 1, canvas: str = "live") -> dict:
     import jupyter_driver
     from playwright.sync_api import sync_playwright
     from test_browser_playground import kernel_report, open_playground, press_play_for
@@ -443,7 +445,7 @@ def in_the_browser(seconds: float, device_scale_factor: float = 1) -> dict:
         return {"skipped": "no Chromium: run `make browser-deps` or set CHROMIUM"}
     root = Path(tempfile.mkdtemp(prefix="training-bench-root-"))
     home = jupyter_driver.make_home("training-bench-home-")
-    path, notebook = browser_notebook(root)
+    path, notebook = browser_notebook(root, canvas)
     server = jupyter_driver.start_lab(root, home)
     try:
         with sync_playwright() as playwright:
@@ -532,10 +534,15 @@ def main():
     if args.no_browser:
         result["browser"] = {"skipped": "--no-browser"}
     else:
-        try:
-            result["browser"] = in_the_browser(args.seconds, args.device_scale_factor)
-        except Exception as error:  # report, never fail
-            result["browser"] = {"error": f"{type(error).__name__}: {error}"[:2000]}
+        for key, canvas in (("browser", "live"), ("browser_baseline_ipympl_canvas", "ipympl")):
+            try:
+                result[key] = in_the_browser(args.seconds, args.device_scale_factor, canvas)
+            except Exception as error:  # report, never fail
+                result[key] = {"error": f"{type(error).__name__}: {error}"[:2000]}
+        baseline = result["browser_baseline_ipympl_canvas"].get("painted_frames_per_second")
+        live = result["browser"].get("painted_frames_per_second")
+        result["baseline_ipympl_painted_frames_per_second"] = baseline
+        result["painted_speedup_over_ipympl_canvas"] = round(live / baseline, 2) if live and baseline else None
     browser = result["browser"]
     result["painted_frames_per_second"] = browser.get("painted_frames_per_second")
     result["targets"] = TARGETS

@@ -1257,7 +1257,8 @@ class Playground(_LiveWidget):
     """
 
     # Its own canvas, not ipympl's: while playing, frames are painted in order, decoded off the page's main
-    # thread, and answered once painted, so one can be in flight while the kernel renders the next
+    # thread, and answered once painted, so one can be in flight while the kernel renders the next.
+    # (benchmarks/training.py sets FastCanvas here to measure ipympl's canvas as the baseline.)
     canvas_class = BitmapCanvas
     FRAMES_AHEAD = 2  # while playing, a new frame goes when fewer than this many tokens are unanswered
     TOKEN_EVERY = 2  # while playing, a token (and its answer) for every second change: each message from the
@@ -1343,11 +1344,17 @@ class Playground(_LiveWidget):
                       "training": TrainingView(self.net.layer_sizes, self.net.activations, style=view_style),
                       "step": StepView(self.net.layer_sizes, self.net.activations, style=view_style)}
         self.figures = {kind: view.figure for kind, view in self.views.items()}
-        self.canvases = {kind: self.canvas_class(figure) for kind, figure in self.figures.items()}
-        self._frames = FrameTokens()  # one token per change for all views
+        if issubclass(self.canvas_class, BitmapCanvas):
+            self.canvases = {kind: self.canvas_class(figure) for kind, figure in self.figures.items()}
+            self._frames = FrameTokens()  # one token per change for all views
+            for canvas in self.canvases.values():
+                canvas.tokens = self._frames
+        else:  # ipympl's canvas, the benchmark's baseline: one change in flight, as before BitmapCanvas
+            self.canvases = {kind: attach_canvas(figure, self.canvas_class) for kind, figure in self.figures.items()}
+            self._frames = FrameLedger()
+            for canvas in self.canvases.values():
+                canvas.ledger = self._frames
         self._untokened = 0  # changes sent since the last token
-        for canvas in self.canvases.values():
-            canvas.tokens = self._frames
         self.canvases["data"].mpl_connect("button_press_event", self._on_click)
         self.canvases["step"].mpl_connect("button_press_event", self._on_step_click)
         self.canvases["data"].cursor = "crosshair"  # a click adds, removes or picks a point
@@ -1961,7 +1968,8 @@ class Playground(_LiveWidget):
         with one more in flight the kernel renders the next frame while the page decodes and paints this
         one. The canvas' browser side paints frames in the order sent and never drops one, so a frame
         sent early is never lost or half shown."""
-        return self._frames.in_flight() < self.FRAMES_AHEAD
+        ahead = self.FRAMES_AHEAD if isinstance(self._frames, FrameTokens) else 1  # ipympl may drop a frame sent early
+        return self._frames.in_flight() < ahead
 
     async def _play_loop(self):
         """Training steps at the chosen speed; a frame whenever the browser has shown the last one (at

@@ -489,3 +489,50 @@ def test_playing_playground_sends_a_token_every_token_every_changes(playground):
                                             {"type": "shown", "n": playground._frames.count}, [])
     assert playground._frames.in_flight() == 0 and playground._browser_ready()
 
+
+
+def test_the_playground_still_runs_on_ipympls_canvas_for_the_benchmarks_baseline(monkeypatch):
+    """benchmarks/training.py measures ipympl's canvas as the baseline: with ``canvas_class = FastCanvas`` the
+    playground draws on ipympl canvases sharing one ledger, one change in flight at a time."""
+    import asyncio
+
+    from helpers.live.canvas import FastCanvas, FrameLedger
+    from helpers.widgets import Playground
+
+    monkeypatch.setattr(Playground, "canvas_class", FastCanvas)
+    playground = Playground(data="xor", hidden_layers=1, units=2, seed=0)
+    try:
+        assert all(type(c) is FastCanvas for c in playground.canvases.values())
+        assert isinstance(playground._frames, FrameLedger)
+        assert all(c.ledger is playground._frames for c in playground.canvases.values())
+        sent = []
+
+        def answer_all():  # the browser's answers, until no token waits (an answer may release held frames)
+            for _ in range(10):
+                if playground._frames.token is None:
+                    return
+                playground._frames.token[1].handle_draw({"type": "draw"})
+
+        for canvas in playground.canvases.values():
+            canvas.send = lambda content, buffers=None: sent.append(bool(buffers))
+            canvas._handle_message(canvas, {"type": "initialized"}, [])
+            canvas._handle_message(canvas, {"type": "refresh"}, [])
+        answer_all()
+        playground.step()
+        assert playground._frames.in_flight() == 1 and not playground._browser_ready()  # one change in flight
+        answer_all()
+        assert playground._frames.in_flight() == 0 and playground._browser_ready()
+
+        async def play_briefly():
+            playground.play()
+            for _ in range(200):
+                await asyncio.sleep(0.005)
+                if playground._frames.token is not None:
+                    playground._frames.token[1].handle_draw({"type": "draw"})
+            playground.pause()
+
+        before, frames_before = playground.step_count, sum(sent)
+        asyncio.run(play_briefly())
+        assert playground.step_count > before and sum(sent) > frames_before + 2
+    finally:
+        playground.close()

@@ -162,9 +162,15 @@ class FrameLedger:
             for waiting in held:
                 waiting.send_frame()
 
+    def in_flight(self):
+        """1 while a token awaits its answer (for less than ``LOST_AFTER_S``), else 0."""
+        self._forget_lost_token()
+        return int(self.token is not None)
+
     @contextlib.contextmanager
-    def batch(self):
-        """Frames sent inside go out at once; the token follows the last of them."""
+    def batch(self, token=True):
+        """Frames sent inside go out at once; the token follows the last of them (always: ``token`` is
+        there so that a widget can drive this ledger and helpers.live.bitmap's ``FrameTokens`` alike)."""
         self.batching += 1
         try:
             yield
