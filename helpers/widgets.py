@@ -1264,6 +1264,7 @@ class Playground(_LiveWidget):
     TOKEN_EVERY = 2  # while playing, a token (and its answer) for every second change: each message from the
     # page makes the kernel say busy and idle, and JupyterLab redraws its status (and favicon) for each
     FRAME_INTERVAL = 1 / 30  # at most 30 frames per second while playing
+    NO_PAGE_PAUSE_S = 10.0  # playing pauses itself when no page has painted a frame for this long
     BURST_SECONDS = 0.02  # training between two looks at the event loop, at most
     CLICK_RADIUS = 0.07  # a click this close (data units) to a point is a click on it
     LOG_EVERY = 5  # the loss curves get a point every 5 steps, whatever the batch size ...
@@ -1998,6 +1999,13 @@ class Playground(_LiveWidget):
                         self._refresh()
                         break
                 now = time.perf_counter()
+                unanswered = getattr(self._frames, "unanswered_for", lambda: 0.0)()
+                if unanswered > self.NO_PAGE_PAUSE_S:  # training for nobody: a closed tab must not keep a core busy
+                    self._say(f"paused: no page has shown the playground for {unanswered:.0f} s (a closed or hidden "
+                              "tab?); press play to go on", warning=True)
+                    self._task = None  # this task ends here; pause() must not cancel it
+                    self.pause()
+                    break
                 if now - last_frame >= self.FRAME_INTERVAL and self._browser_ready():
                     last_frame = now
                     self._refresh()

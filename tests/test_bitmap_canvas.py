@@ -2,6 +2,7 @@
 
 import base64
 import io
+import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -534,5 +535,45 @@ def test_the_playground_still_runs_on_ipympls_canvas_for_the_benchmarks_baseline
         before, frames_before = playground.step_count, sum(sent)
         asyncio.run(play_briefly())
         assert playground.step_count > before and sum(sent) > frames_before + 2
+    finally:
+        playground.close()
+
+
+def test_playing_pauses_itself_when_no_page_answers(monkeypatch):
+    """Frames that no page paints (a closed or hidden tab) stop the training after NO_PAGE_PAUSE_S, with a
+    message; while the page answers, playing goes on."""
+    import asyncio
+
+    from helpers.widgets import Playground
+
+    playground = Playground(data="xor", hidden_layers=1, units=2, seed=0)
+    playground.NO_PAGE_PAUSE_S = 0.3  # this instance only
+    try:
+        for canvas in playground.canvases.values():
+            canvas.send = lambda content, buffers=None: None
+            canvas._on_message(canvas, {"type": "hello", "ratio": 1}, [])
+        tokens = playground._frames
+        tokens.answer(tokens.count)
+        assert tokens.unanswered_for() == 0.0
+
+        async def play(seconds, answering):
+            playground.play()
+            end = time.monotonic() + seconds
+            while time.monotonic() < end and playground.playing:
+                await asyncio.sleep(0.01)
+                if answering:
+                    tokens.answer(tokens.count)
+            still_playing = playground.playing
+            playground.pause()
+            return still_playing
+
+        assert asyncio.run(play(0.8, answering=True)), "paused although the page answered"
+        assert "paused" not in playground.message.value
+        steps = playground.step_count
+        assert not asyncio.run(play(1.5, answering=False)), "still playing with no page answering"
+        assert tokens.unanswered_for() > 0.3
+        assert "no page has shown the playground" in playground.message.value
+        assert playground.step_count > steps  # it played until then
+        assert not playground.controls["play"].disabled and playground.controls["pause"].disabled
     finally:
         playground.close()

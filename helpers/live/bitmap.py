@@ -188,6 +188,7 @@ class FrameTokens:
         self._pending = {}  # token number -> when it was sent, until answered
         self._batching = 0
         self._last_canvas = None  # the canvas of the last frame that no token follows yet
+        self._waiting_since = None  # when the first token after the last answer went out
 
     def number(self):
         self.count += 1
@@ -207,11 +208,23 @@ class FrameTokens:
             self._last_canvas = canvas
             return None
         number = self.number()
-        self._pending[number] = time.monotonic()
+        self._token_sent(number)
         return number
 
     def answer(self, number):
         self.answered = max(self.answered, number)
+        self._waiting_since = None
+
+    def unanswered_for(self):
+        """Seconds since the first token that no answer has followed (0 when the browser keeps answering):
+        long means no page shows these frames (a closed or hidden tab, a cleared output)."""
+        return 0.0 if self._waiting_since is None else time.monotonic() - self._waiting_since
+
+    def _token_sent(self, number):
+        now = time.monotonic()
+        self._pending[number] = now
+        if self._waiting_since is None:
+            self._waiting_since = now
 
     @contextlib.contextmanager
     def batch(self, token=True):
@@ -227,7 +240,7 @@ class FrameTokens:
                 self._last_canvas = None
             if token and not self._batching and canvas is not None and not canvas.closed:
                 number = self.number()
-                self._pending[number] = time.monotonic()
+                self._token_sent(number)
                 canvas.send({"type": "token", "n": number})
 
 
