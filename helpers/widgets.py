@@ -1962,8 +1962,10 @@ class Playground(_LiveWidget):
             self._refresh()
 
     def _browser_ready(self):
-        """True when a new frame may go: fewer than ``FRAMES_AHEAD`` changes are unpainted (a change
-        unanswered for a second counts as lost: a page reloaded or closed).
+        """True when a new frame may go: fewer than ``FRAMES_AHEAD`` tokens are unanswered. A token covers
+        the ``TOKEN_EVERY`` changes before it, so at most ``FRAMES_AHEAD * TOKEN_EVERY`` changes (4, about a
+        sixth of a second) are ever unpainted. Tokens count as lost only once the page has answered nothing
+        for a second (a page reloaded or closed); a slow page that still answers holds the kernel back.
 
         With one frame at a time, the kernel rendered and the page painted in turn (~90 ms a frame here);
         with one more in flight the kernel renders the next frame while the page decodes and paints this
@@ -2000,9 +2002,11 @@ class Playground(_LiveWidget):
                         break
                 now = time.perf_counter()
                 unanswered = getattr(self._frames, "unanswered_for", lambda: 0.0)()
+                if not any(getattr(canvas, "connected", True) for canvas in self.canvases.values()):
+                    unanswered = time.perf_counter() - started  # no page has ever shown it
                 if unanswered > self.NO_PAGE_PAUSE_S:  # training for nobody: a closed tab must not keep a core busy
                     self._say(f"paused: no page has shown the playground for {unanswered:.0f} s (a closed or hidden "
-                              "tab?); press play to go on", warning=True)
+                              "tab, or not displayed?); press play to go on (or use run(steps))", warning=True)
                     self._task = None  # this task ends here; pause() must not cancel it
                     self.pause()
                     break

@@ -17,8 +17,9 @@ it as to any canvas) and a widget (anywidget) whose browser side, below in ``_ES
 - sends clicks back as figure pixels, which become matplotlib ``button_press_event`` s;
 - says ``hello`` (with its device pixel ratio) when a view appears, and then gets a full frame.
 
-Until a browser says hello, frames are not sent; a full draw keeps a PNG (``_static_png``) that a page
-rendering the saved widget state without a kernel shows.
+Until a browser says hello, frames are not sent; each render keeps a PNG (``_static_png``) instead, which a
+page rendering saved widget state without a kernel shows (a notebook run with no page, e.g. by nbclient).
+After hello it is no longer updated: every update would send the whole picture to the page.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ function render({ model, el }) {
   model.on("change:cursor", cursor);
 
   const staticPicture = model.get("_static_png");
-  if (staticPicture) {  // what the figure showed when the page was saved (no kernel needed)
+  if (staticPicture) {  // the picture before any page connected: shown until the kernel's first frame
     const image = new Image();
     image.onload = () => {
       if (painted || !alive) return;
@@ -98,18 +99,28 @@ function render({ model, el }) {
   }
 
   function paint(message, bitmap) {
-    if (!alive) { bitmap.close(); return; }
-    if (message.full) size(message.width, message.height, message.ratio || 1);
-    const width = bitmap.displayWidth || bitmap.width, height = bitmap.displayHeight || bitmap.height;
-    if (!message.diff) context.clearRect(message.x, message.y, width, height);
-    context.drawImage(bitmap, message.x, message.y);
-    bitmap.close();
-    painted = true;
+    try {
+      if (!alive) return;
+      if (message.full) size(message.width, message.height, message.ratio || 1);
+      const width = bitmap.displayWidth || bitmap.width, height = bitmap.displayHeight || bitmap.height;
+      if (!message.diff) context.clearRect(message.x, message.y, width, height);
+      context.drawImage(bitmap, message.x, message.y);
+      painted = true;
+    } finally {
+      bitmap.close();
+    }
   }
 
-  function answer(message, error) {
+  // One answer per animation frame, for the newest token painted: a tab in the background holds its
+  // animation frames, and must not send a flood of answers when it comes back.
+  let answerNumber = 0, answerScheduled = false;
+  function answer(message) {
+    answerNumber = Math.max(answerNumber, message.n);
+    if (answerScheduled) return;
+    answerScheduled = true;
     requestAnimationFrame(() => {
-      if (alive) model.send(error ? { type: "shown", n: message.n, error } : { type: "shown", n: message.n });
+      answerScheduled = false;
+      if (alive) model.send({ type: "shown", n: answerNumber });
     });
   }
 
@@ -120,8 +131,11 @@ function render({ model, el }) {
       const data = buffers[0];
       const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data;
       const decoding = decode(bytes);
+      decoding.catch(() => {});  // handled below, in turn; this only keeps it from counting as unhandled
       painter.chain = painter.chain.then(() => decoding).then((bitmap) => paint(message, bitmap)).catch((error) => {
-        console.error("live canvas: a frame could not be shown", error);
+        // A lost frame would leave later diffs painting over the wrong picture: ask for the whole one again.
+        console.warn("live canvas: a frame could not be shown; asking for the whole picture", error);
+        if (alive) model.send({ type: "hello", ratio: window.devicePixelRatio || 1 });
       });
       if (message.token) painter.chain = painter.chain.then(() => answer(message));
     }
@@ -180,7 +194,7 @@ class FrameTokens:
     every frame before it, so one answer per change however many canvases changed (every message from
     the page costs it a round of kernel busy/idle updates)."""
 
-    LOST_AFTER_S = 1.0  # a token unanswered this long went to a page that is gone (reload, closed tab)
+    LOST_AFTER_S = 1.0  # no answer at all for this long: the tokens went to a page that is gone (reload, closed tab)
 
     def __init__(self):
         self.count = 0
@@ -189,16 +203,20 @@ class FrameTokens:
         self._batching = 0
         self._last_canvas = None  # the canvas of the last frame that no token follows yet
         self._waiting_since = None  # when the first token after the last answer went out
+        self._last_answer = time.monotonic()
 
     def number(self):
         self.count += 1
         return self.count
 
     def in_flight(self):
-        """Tokens sent and not answered yet (those older than ``LOST_AFTER_S`` count as lost)."""
+        """Tokens sent and not answered yet. When the page has answered nothing for ``LOST_AFTER_S``, those
+        older than that count as lost; a slow page that still answers keeps them all counted, so the
+        kernel never runs further ahead of it."""
         now = time.monotonic()
+        silent = now - self._last_answer > self.LOST_AFTER_S
         for number, sent in list(self._pending.items()):
-            if number <= self.answered or now - sent > self.LOST_AFTER_S:
+            if number <= self.answered or (silent and now - sent > self.LOST_AFTER_S):
                 del self._pending[number]
         return len(self._pending)
 
@@ -212,8 +230,13 @@ class FrameTokens:
         return number
 
     def answer(self, number):
+        if not 0 < number <= self.count:  # not one of our tokens (a page of another kernel session, or junk)
+            return
         self.answered = max(self.answered, number)
         self._waiting_since = None
+        self._last_answer = time.monotonic()
+        for older in [n for n in self._pending if n <= self.answered]:
+            del self._pending[older]
 
     def unanswered_for(self):
         """Seconds since the first token that no answer has followed (0 when the browser keeps answering):
@@ -251,7 +274,7 @@ class BitmapCanvas(anywidget.AnyWidget, FigureCanvasAgg):
 
     _esm = _ESM
     _css = _CSS
-    _static_png = Unicode("").tag(sync=True)  # a data URL, for pages without a kernel
+    _static_png = Unicode("").tag(sync=True)  # a data URL: the picture before any page connected (saved state)
     cursor = Unicode("default").tag(sync=True)  # the CSS cursor over the canvas (e.g. "crosshair" where a click acts)
 
     def __init__(self, figure, **kwargs):
@@ -288,6 +311,8 @@ class BitmapCanvas(anywidget.AnyWidget, FigureCanvasAgg):
     def blit(self, bbox=None):
         if self.connected:
             self.send_frame()
+        else:
+            self._keep_static_picture()
 
     def _keep_static_picture(self):
         pixels = np.asarray(self.buffer_rgba())
@@ -337,7 +362,7 @@ class BitmapCanvas(anywidget.AnyWidget, FigureCanvasAgg):
         if kind == "shown":
             try:
                 self.tokens.answer(int(content.get("n", 0)))
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 pass
         elif kind == "hello":
             self.connected = True
@@ -354,7 +379,7 @@ class BitmapCanvas(anywidget.AnyWidget, FigureCanvasAgg):
         elif kind == "click":
             try:
                 x, y, button = float(content["x"]), float(content["y"]), int(content.get("button", 1))
-            except (KeyError, TypeError, ValueError):
+            except (KeyError, TypeError, ValueError, OverflowError):
                 return
             if not (math.isfinite(x) and math.isfinite(y)):
                 return

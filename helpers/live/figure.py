@@ -331,6 +331,19 @@ class LiveFigure:
         return buffer.getvalue()
 
 
+def _at_base_dpi(view):
+    """The view's frame at the dpi of its style: a page with a high pixel density makes the live figure
+    draw at a multiple of it, which the static picture (for GitHub, nbviewer) must not inherit."""
+    from PIL import Image
+
+    frame = view.rgba()
+    factor = view.figure.dpi / view.style.dpi
+    if abs(factor - 1) < 1e-6:
+        return frame
+    size = (max(1, round(frame.shape[1] / factor)), max(1, round(frame.shape[0] / factor)))
+    return np.asarray(Image.fromarray(frame).resize(size, Image.Resampling.BOX))
+
+
 def compose_png(views, gap=12):
     """One PNG of the views' current frames: side by side, or ``views`` as a list of rows (lists)."""
     from PIL import Image
@@ -338,7 +351,7 @@ def compose_png(views, gap=12):
     rows = views if views and isinstance(views[0], (list, tuple)) else [views]
     row_images = []
     for row in rows:
-        frames = [view.rgba() for view in row]
+        frames = [_at_base_dpi(view) for view in row]
         height = max(frame.shape[0] for frame in frames)
         width = sum(frame.shape[1] for frame in frames) + gap * (len(frames) - 1)
         image = np.full((height, width, 4), 255, dtype=np.uint8)
