@@ -2001,9 +2001,11 @@ class Playground(_LiveWidget):
                         self._refresh()
                         break
                 now = time.perf_counter()
-                unanswered = getattr(self._frames, "unanswered_for", lambda: 0.0)()
+                playing_for = time.perf_counter() - started
+                # (counted from Play at the earliest: a token left unanswered before it must not stop it at once)
+                unanswered = min(getattr(self._frames, "unanswered_for", lambda: 0.0)(), playing_for)
                 if not any(getattr(canvas, "connected", True) for canvas in self.canvases.values()):
-                    unanswered = time.perf_counter() - started  # no page has ever shown it
+                    unanswered = playing_for  # no page has ever shown it
                 if unanswered > self.NO_PAGE_PAUSE_S:  # training for nobody: a closed tab must not keep a core busy
                     self._say(f"paused: no page has shown the playground for {unanswered:.0f} s (a closed or hidden "
                               "tab, or not displayed?); press play to go on (or use run(steps))", warning=True)

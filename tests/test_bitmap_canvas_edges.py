@@ -201,3 +201,21 @@ def test_an_answer_beyond_the_last_token_does_not_answer_future_tokens():
     canvas._on_message(canvas, {"type": "shown", "n": 10**9}, [])  # not a token we sent: ignored
     canvas.tokens.frame_sent(canvas)
     assert canvas.tokens.in_flight() == 1
+
+
+def test_a_token_left_unanswered_before_play_does_not_stop_play_at_once(playground):
+    # e.g. the last frame before a pause went to a tab that was hidden then: Play still gets its full grace
+    for canvas in playground.canvases.values():
+        recorded(canvas)
+        hello(canvas)
+    playground.NO_PAGE_PAUSE_S = 0.5
+    playground._frames._waiting_since = time.monotonic() - 100  # an answer awaited for 100 s already
+
+    async def play_without_answers(seconds):
+        playground.play()
+        await asyncio.sleep(seconds)
+        return playground.playing
+
+    assert asyncio.run(play_without_answers(0.25)), "paused at once, for a wait that began before Play"
+    playground.pause()
+    assert asyncio.run(play_without_answers(1.0)) is False  # with no answer since Play, it does pause
