@@ -1956,10 +1956,12 @@ class Playground(_LiveWidget):
             self._task.cancel()
         self._task = None
         if not self.closed:
-            self.controls["play"].disabled, self.controls["pause"].disabled = False, True
             if self.step_count % self.log_every:
                 self._log()
             self._refresh()
+            # last: JupyterLab runs widget callbacks on a thread of their own (a kernel subshell), so code in a
+            # cell may run meanwhile; once Play is offered again, the history and the picture are final
+            self.controls["play"].disabled, self.controls["pause"].disabled = False, True
 
     def _browser_ready(self):
         """True when a new frame may go: fewer than ``FRAMES_AHEAD`` tokens are unanswered. A token covers

@@ -215,9 +215,10 @@ class FrameTokens:
         kernel never runs further ahead of it."""
         now = time.monotonic()
         silent = now - self._last_answer > self.LOST_AFTER_S
+        # (answers may come on another thread: JupyterLab sends widget messages through a kernel subshell)
         for number, sent in list(self._pending.items()):
             if number <= self.answered or (silent and now - sent > self.LOST_AFTER_S):
-                del self._pending[number]
+                self._pending.pop(number, None)
         return len(self._pending)
 
     def frame_sent(self, canvas):
@@ -235,8 +236,8 @@ class FrameTokens:
         self.answered = max(self.answered, number)
         self._waiting_since = None
         self._last_answer = time.monotonic()
-        for older in [n for n in self._pending if n <= self.answered]:
-            del self._pending[older]
+        for older in [n for n in list(self._pending) if n <= self.answered]:
+            self._pending.pop(older, None)
 
     def unanswered_for(self):
         """Seconds since the first token that no answer has followed (0 when the browser keeps answering):

@@ -267,7 +267,7 @@ def test_play_paints_frames_and_the_loss_falls(playground_page, lab_server, scre
     seconds = counts["elapsed_ms"] / 1000
     summary = (f"{counts['painted']} painted frames in {seconds:.1f} s (by canvas {counts['paintedByCanvas']}, "
                f"{counts['framesReceived']} frames received); kernel: {played['step_count']} steps, "
-               f"play_stats {played['play_stats']}")
+               f"play_stats {played['play_stats']}; message {played['message']!r}")
     assert not played["playing"], f"Pause did not stop the playground: {summary}"
     assert played["step_count"] - at_play["step_count"] >= 20, f"Play trained too little: {summary}"
     # frames painted on the canvases while playing: at least 2 a second (the target is 20; a busy machine
@@ -275,7 +275,7 @@ def test_play_paints_frames_and_the_loss_falls(playground_page, lab_server, scre
     assert counts["painted"] >= 2 * PLAY_SECONDS, f"too few frames painted: {summary}"
     losses = played["train_loss"]
     assert len(losses) >= 2, f"the history logged no loss after playing: {played['history_steps']}"
-    assert played["history_steps"][-1] == played["step_count"], "the loss curve does not end at the current step"
+    assert played["history_steps"][-1] == played["step_count"], f"the loss curve ends before the last step; {summary}"
     start_loss = at_play["train_loss"][-1]
     assert losses[-1] < start_loss, f"the training loss did not fall: {start_loss:.4f} -> {losses[-1]:.4f}; {summary}"
     # After Pause, each view shows exactly the kernel's last frame: frames sent as diffs while playing (some
