@@ -1940,10 +1940,13 @@ class Playground(_LiveWidget):
         except RuntimeError:
             self._say("no event loop runs here: use run(steps)", warning=True)
             return False
+        import threading
+
         self.playing = True
         self.controls["play"].disabled, self.controls["pause"].disabled = True, False
         self._show_panel(PANEL_TRAINING)
         self._sync_walk()  # training moves on: the walk of the last step closes
+        self._loop_stopped = threading.Event()  # set when the play loop has ended (see pause)
         self._task = loop.create_task(self._play_loop())
         return True
 
@@ -1951,10 +1954,22 @@ class Playground(_LiveWidget):
         """Stop playing (the current frame stays)."""
         if not self.playing:
             return
-        self.playing = False
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-        self._task = None
+        import asyncio
+
+        self.playing = False  # the loop checks this before every step and redraw
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            try:
+                here = asyncio.get_running_loop() is task.get_loop()
+            except RuntimeError:
+                here = False
+            if here:
+                task.cancel()
+            else:
+                # JupyterLab runs widget callbacks (this Pause) on a kernel subshell thread, while the loop may
+                # run on the main thread: let it end its step, so the two never train or draw at once
+                task.get_loop().call_soon_threadsafe(task.cancel)
+                self._loop_stopped.wait(timeout=2.0)
         if not self.closed:
             if self.step_count % self.log_every:
                 self._log()
@@ -2033,6 +2048,7 @@ class Playground(_LiveWidget):
             if self.playing and not self.closed:  # stopped by itself (diverged, or an error)
                 self.playing = False
                 self.controls["play"].disabled, self.controls["pause"].disabled = False, True
+            self._loop_stopped.set()
 
     # -- drawing ------------------------------------------------------------------
 

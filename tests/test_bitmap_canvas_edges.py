@@ -219,3 +219,34 @@ def test_a_token_left_unanswered_before_play_does_not_stop_play_at_once(playgrou
     assert asyncio.run(play_without_answers(0.25)), "paused at once, for a wait that began before Play"
     playground.pause()
     assert asyncio.run(play_without_answers(1.0)) is False  # with no answer since Play, it does pause
+
+
+def test_pause_from_another_thread_waits_for_the_play_loop(playground):
+    # JupyterLab runs widget callbacks (Pause) on a kernel subshell thread while the play loop may run on the
+    # main thread's event loop: after pause() returns, no step or redraw may follow, and the curve ends there
+    import threading
+
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+
+    def run_loop():
+        asyncio.set_event_loop(loop)
+        loop.call_soon(lambda: (playground.play(), started.set()))
+        loop.run_forever()
+
+    thread = threading.Thread(target=run_loop, daemon=True)
+    thread.start()
+    try:
+        assert started.wait(5)
+        time.sleep(0.5)
+        playground.pause()  # from this thread, not the loop's
+        steps = playground.step_count
+        assert steps > 0 and not playground.playing
+        assert playground._loop_stopped.is_set()  # pause returned after the loop had ended
+        time.sleep(0.2)
+        assert playground.step_count == steps  # nothing trained after pause returned
+        assert playground.history.step[-1] == steps
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
