@@ -19,21 +19,9 @@ from helpers.widgets import Playground
 
 pytestmark = pytest.mark.filterwarnings("ignore:Passing unrecognized arguments:DeprecationWarning")
 
+from test_bitmap_canvas import buffer, decode, hello, recorded  # noqa: E402 (the same helpers)
+
 DATA_URL = "data:image/png;base64,"
-
-
-def recorded(canvas):
-    sent = []
-    canvas.send = lambda content, buffers=None: sent.append((content, buffers))
-    return sent
-
-
-def hello(canvas, ratio=1):
-    canvas._on_message(canvas, {"type": "hello", "ratio": ratio}, [])
-
-
-def decode(png):
-    return np.asarray(Image.open(io.BytesIO(bytes(png))).convert("RGBA"))
 
 
 def static_picture(canvas):
@@ -41,8 +29,6 @@ def static_picture(canvas):
     return decode(base64.b64decode(canvas._static_png[len(DATA_URL):]))
 
 
-def buffer(canvas):
-    return np.asarray(canvas.buffer_rgba()).copy()
 
 
 def dot_figure():

@@ -308,3 +308,10 @@ def press_on_slider(slider_locator, key: str, times: int = 1):
     handle.focus()
     for _ in range(times):
         handle.press(key)
+
+
+# Voila's page template links Font Awesome on a CDN (unreachable here); voila.js bundles the same icons.
+VOILA_ALLOWED = [
+    (re.compile(r"^https://cdn\.jsdelivr\.net/npm/@fortawesome/fontawesome-free@[^/]+/css/(all|v4-shims)\.min\.css "),
+     "Voila's template links Font Awesome on a CDN; voila.js bundles it too"),
+]  # fmt: skip

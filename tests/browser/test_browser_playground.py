@@ -11,7 +11,6 @@ benchmarks/training.py, which measures the same thing for longer.
 from __future__ import annotations
 
 import json
-import re
 import time
 
 import jupyter_driver
@@ -333,12 +332,6 @@ def test_a_click_on_the_data_adds_and_removes_a_point(playground_page, lab_serve
     assert not jupyter_driver.looks_blank(lab_page.canvas_bitmap(step_canvas)), "the step view is blank"
 
 
-# Voila's page template links Font Awesome on a CDN (unreachable here); voila.js bundles the same icons.
-VOILA_ALLOWED = [
-    (re.compile(r"^https://cdn\.jsdelivr\.net/npm/@fortawesome/fontawesome-free@[^/]+/css/(all|v4-shims)\.min\.css "),
-     "Voila's template links Font Awesome on a CDN; voila.js bundles it too"),
-]  # fmt: skip
-
 
 def test_playground_plays_in_voila(browser, tmp_path_factory, screenshot_dir):
     """As an app (`make present`): the playground's own canvases load in Voila, show pictures, and Play paints;
@@ -354,7 +347,7 @@ def test_playground_plays_in_voila(browser, tmp_path_factory, screenshot_dir):
         page = context.new_page()
         page.set_default_timeout(90_000)
         page.add_init_script(PAINT_COUNTER)
-        log = lab_page.BrowserLog(allowed=VOILA_ALLOWED).attach(page)
+        log = lab_page.BrowserLog(allowed=lab_page.VOILA_ALLOWED).attach(page)
         try:
             page.goto(server.url(""))
             box = page.locator(PLAYGROUND).first

@@ -91,12 +91,6 @@ def test_step_through_by_keyboard_in_jupyterlab(lab_server, browser, screenshot_
         context.close()
 
 
-# Voila's page template links Font Awesome on a CDN (unreachable here); voila.js bundles the same icons.
-VOILA_ALLOWED = [
-    (re.compile(r"^https://cdn\.jsdelivr\.net/npm/@fortawesome/fontawesome-free@[^/]+/css/(all|v4-shims)\.min\.css "),
-     "Voila's template links Font Awesome on a CDN; voila.js bundles it too"),
-]  # fmt: skip
-
 
 def test_step_through_by_keyboard_in_voila(browser, tmp_path_factory, screenshot_dir):
     root = jupyter_driver.copy_course(tmp_path_factory.mktemp("course"), COURSE)
@@ -105,7 +99,7 @@ def test_step_through_by_keyboard_in_voila(browser, tmp_path_factory, screenshot
         context = browser.new_context(viewport={"width": 1366, "height": 900}, device_scale_factor=1)
         page = context.new_page()
         page.set_default_timeout(90_000)
-        log = lab_page.BrowserLog(allowed=VOILA_ALLOWED).attach(page)
+        log = lab_page.BrowserLog(allowed=lab_page.VOILA_ALLOWED).attach(page)
         try:
             page.goto(server.url(""))
             scope = page.locator(STEP_THROUGH).first
